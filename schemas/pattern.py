@@ -106,3 +106,13 @@ class AlertLogEntry(BaseModel):
     fired_at: When = Field(default_factory=utcnow)
     delivered: Annotated[bool, CH("Bool")] = False
     error: str = ""
+
+
+class FingerprintPattern(BaseModel):
+    """The fingerprint→pattern mapping: many fingerprints belong to one pattern; merges are kept."""
+
+    fingerprint: str
+    pattern_id: str
+    signature: Annotated[list[int], CH("Array(UInt32)")] = Field(default_factory=list)
+    assigned_at: When = Field(default_factory=utcnow)
+    assigned_by: Label = "stream"
