@@ -17,11 +17,12 @@ from pydantic.fields import FieldInfo
 
 from schemas.types import CH
 
+# Order matters: bool is a subclass of int.
 _SCALARS: dict[type, str] = {
+    bool: "Bool",
     str: "String",
     int: "Int64",
     float: "Float64",
-    bool: "Bool",
     UUID: "UUID",
     datetime: "DateTime64(3, 'UTC')",
 }
