@@ -1,0 +1,382 @@
+"""The errorhub stream job (PyFlink 2.3 DataStream API).
+
+    KafkaSource(error_raw, group id, offsets in checkpoints and committed to the group)
+      -> CleanFunction        parse + validate (schemas), Engine.clean   [parallel]
+      -> key_by(0) -> StoreFunction                                        [parallelism 1]
+           PatternIndex.assign (index loaded from fingerprint_patterns on open)
+           rows buffered in checkpointed ListState; flushed by size or a processing-time
+           timer: mappings -> executions/events (idempotent) -> dead letters
+      -> KafkaSink(error_clean)   clean events, emitted only after they are in the warehouse
+      -> KafkaSink(error_dead)    dead letters with the reason (side output)
+
+Exactly-once as seen by queries (see also pipelines/records.py):
+* Everything not yet written sits in Flink state, so a checkpoint never covers a source offset
+  whose row is only in memory: a crash rewinds the source to the checkpoint and restores the
+  buffer of that checkpoint.
+* Rows written after the last checkpoint are replayed after a restart; the writer skips
+  event_ids already in `events_clean` (single writer per job: the store operator has
+  parallelism 1) and tags each insert with a deduplication token, and `events_clean` is a
+  ReplacingMergeTree on event_id besides.
+* PatternIndex consistency: a mapping row is persisted in the same flush as, and before, the
+  first event that carries its pattern_id, and buffered (not yet persisted) mapping rows live in
+  the same checkpointed buffer. After a restart the index is `fingerprint_patterns` (everything
+  persisted) plus the restored buffer's mapping rows (everything assigned up to the checkpoint),
+  so a replayed event with a known fingerprint gets the same pattern_id; one whose mapping was
+  neither persisted nor checkpointed was never stored or published under its old assignment.
+  The error_clean topic is at-least-once (consumers dedup by event_id) and only ever carries
+  events whose mapping and row are already in the warehouse.
+
+Run: `python -m pipelines.flink.job run [--local]` (the service runs it in a mini-cluster that
+resumes from the newest retained checkpoint), or submit this file to a cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pyflink.common import Configuration, Types, WatermarkStrategy
+from pyflink.common.serialization import SimpleStringSchema
+from pyflink.datastream import (
+    CheckpointingMode,
+    KeyedProcessFunction,
+    MapFunction,
+    OutputTag,
+    RuntimeContext,
+    StreamExecutionEnvironment,
+)
+from pyflink.datastream.connectors.base import DeliveryGuarantee
+from pyflink.datastream.connectors.kafka import (
+    KafkaOffsetResetStrategy,
+    KafkaOffsetsInitializer,
+    KafkaRecordSerializationSchema,
+    KafkaSink,
+    KafkaSource,
+)
+from pyflink.datastream.externalized_checkpoint_retention import ExternalizedCheckpointRetention
+from pyflink.datastream.state import ListStateDescriptor
+
+from pipelines import records
+from pipelines.flink.config import SHIPPED_PACKAGES, StreamConfig
+
+log = logging.getLogger("errorhub.stream")
+
+DEAD_TAG = OutputTag("dead", Types.STRING())
+
+
+class CleanFunction(MapFunction):
+    """raw JSON -> (kind, row): ('event', CleanEvent row) | ('execution', ...) | ('dead', ...)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.engine = None
+
+    def open(self, runtime_context: RuntimeContext):
+        from pipelines.engine import Engine, EngineConfig
+
+        self.engine = Engine(EngineConfig())
+
+    def map(self, value):
+        return records.clean_message(self.engine, value, self.source)
+
+
+class StoreFunction(KeyedProcessFunction):
+    """Pattern assignment (single writer) and checkpointed, idempotent warehouse writes."""
+
+    def __init__(self, warehouse: records.WarehouseConfig, threshold: float, flush_rows: int,
+                 flush_ms: int, patience_s: float):
+        self.warehouse = warehouse
+        self.threshold = threshold
+        self.flush_rows = flush_rows
+        self.flush_ms = flush_ms
+        self.patience_s = patience_s
+
+    def open(self, runtime_context: RuntimeContext):
+        from pipelines.engine import PatternIndex
+
+        self.buffer = runtime_context.get_list_state(
+            ListStateDescriptor("buffer", Types.PICKLED_BYTE_ARRAY())
+        )
+        self.writer = records.WarehouseWriter(self.warehouse, patience_s=self.patience_s)
+        index = PatternIndex(self.threshold)
+        index.load(self.writer.load_patterns())
+        self.step = records.PatternStep(index, assigned_by="stream")
+        self.count = None  # rows in the buffer; unknown until the (restored) state is read
+        self.timer_at = None
+
+    def close(self):
+        if getattr(self, "writer", None) is not None:
+            self.writer.close()
+
+    def _recover(self):
+        items = list(self.buffer.get() or [])
+        self.count = len(items)
+        # Mappings assigned before the checkpoint but not yet persisted: known again.
+        self.step.index.load(
+            (row[0], row[1], row[2]) for kind, row in items if kind == records.KIND_MAPPING
+        )
+
+    def process_element(self, value, ctx: KeyedProcessFunction.Context):
+        if self.count is None:
+            self._recover()
+        kind, row = value
+        if kind == records.KIND_EVENT:
+            row, mappings = self.step.assign(row)
+            for mapping in mappings:
+                self.buffer.add((records.KIND_MAPPING, mapping))
+            self.count += len(mappings)
+        self.buffer.add((kind, row))
+        self.count += 1
+        if self.count >= self.flush_rows:
+            yield from self._flush()
+        elif self.timer_at is None:
+            self.timer_at = ctx.timer_service().current_processing_time() + self.flush_ms
+            ctx.timer_service().register_processing_time_timer(self.timer_at)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
+        if self.count is None:
+            self._recover()
+        self.timer_at = None
+        yield from self._flush()
+
+    def _flush(self):
+        items = list(self.buffer.get() or [])
+        if not items:
+            self.count = 0
+            return
+        by_kind: dict[str, list] = {
+            records.KIND_EVENT: [], records.KIND_EXECUTION: [],
+            records.KIND_DEAD: [], records.KIND_MAPPING: [],
+        }
+        for kind, row in items:
+            by_kind[kind].append(row)
+        self.writer.write(
+            events=by_kind[records.KIND_EVENT],
+            executions=by_kind[records.KIND_EXECUTION],
+            dead=by_kind[records.KIND_DEAD],
+            mappings=by_kind[records.KIND_MAPPING],
+        )
+        self.buffer.clear()
+        self.count = 0
+        for row in by_kind[records.KIND_EVENT]:
+            yield records.row_json(records.CLEAN_COLUMNS, row)
+        for row in by_kind[records.KIND_DEAD]:
+            yield DEAD_TAG, records.row_json(records.DEAD_COLUMNS, row)
+
+
+def kafka_sink(bootstrap: str, topic: str) -> KafkaSink:
+    serializer = (
+        KafkaRecordSerializationSchema.builder()
+        .set_topic(topic)
+        .set_value_serialization_schema(SimpleStringSchema())
+        .build()
+    )
+    return (
+        KafkaSink.builder()
+        .set_bootstrap_servers(bootstrap)
+        .set_record_serializer(serializer)
+        .set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build()
+    )
+
+
+def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records.WarehouseConfig) -> None:
+    """Add the job's operators to env."""
+    source = (
+        KafkaSource.builder()
+        .set_bootstrap_servers(cfg.bootstrap)
+        .set_topics(cfg.topic_raw)
+        .set_group_id(cfg.group_id)
+        .set_client_id_prefix(cfg.group_id)
+        .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST))
+        .set_value_only_deserializer(SimpleStringSchema())
+        .set_property("partition.discovery.interval.ms", "30000")
+        .set_property("commit.offsets.on.checkpoint", "true")
+        .build()
+    )
+    raw = env.from_source(source, WatermarkStrategy.no_watermarks(), "error_raw").uid("source-raw")
+    tagged = raw.map(CleanFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY()) \
+        .name("clean").uid("clean")
+    stored = (
+        tagged.key_by(lambda _: 0, key_type=Types.INT())
+        .process(
+            StoreFunction(warehouse, cfg.lsh_threshold, cfg.flush_rows, cfg.flush_ms, cfg.warehouse_patience_s),
+            output_type=Types.STRING(),
+        )
+        .name("pattern-and-store")
+        .uid("store")
+        .set_parallelism(1)
+        .set_max_parallelism(1)
+    )
+    stored.sink_to(kafka_sink(cfg.bootstrap, cfg.topic_clean)).name("error_clean").uid("sink-clean")
+    stored.get_side_output(DEAD_TAG).sink_to(kafka_sink(cfg.bootstrap, cfg.topic_dead)) \
+        .name("error_dead").uid("sink-dead")
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _local_dir(uri: str) -> Path | None:
+    parts = urlsplit(uri)
+    if parts.scheme in ("", "file"):
+        return Path(parts.path)
+    return None
+
+
+def latest_checkpoint(checkpoint_dir: str) -> Path | None:
+    """The newest completed checkpoint (a chk-N folder with _metadata) under a local dir."""
+    root = _local_dir(checkpoint_dir)
+    if root is None or not root.is_dir():
+        return None
+    done = [m.parent for m in root.glob("*/chk-*/_metadata") if m.is_file()]
+    return max(done, key=lambda p: (p.joinpath("_metadata").stat().st_mtime, p.name), default=None)
+
+
+def prune_checkpoints(checkpoint_dir: str, keep: Path | None) -> None:
+    """Remove other jobs' retained checkpoints (restores use NO_CLAIM: new jobs never need them)."""
+    root = _local_dir(checkpoint_dir)
+    if root is None or not root.is_dir():
+        return
+    for job_dir in root.iterdir():
+        if job_dir.is_dir() and (keep is None or job_dir != keep.parent):
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def checkpoint_age(checkpoint_dir: str) -> float | None:
+    latest = latest_checkpoint(checkpoint_dir)
+    if latest is None:
+        return None
+    return max(0.0, time.time() - latest.joinpath("_metadata").stat().st_mtime)
+
+
+# ----------------------------------------------------------------------------- environment
+
+
+def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironment, Path | None]:
+    conf = Configuration()
+    conf.set_string("python.executable", cfg.python)
+    conf.set_string("python.client.executable", cfg.python)
+    conf.set_string("restart-strategy.type", "fixed-delay")
+    conf.set_string("restart-strategy.fixed-delay.attempts", str(cfg.restart_attempts))
+    conf.set_string("restart-strategy.fixed-delay.delay", f"{cfg.restart_delay_ms} ms")
+    conf.set_string("execution.checkpointing.dir", cfg.checkpoint_dir)
+    conf.set_string("execution.checkpointing.storage", "filesystem")
+    conf.set_string("state.checkpoints.num-retained", "2")
+    # Small bundles: rows reach the store operator (and its flush timer) promptly.
+    conf.set_string("python.fn-execution.bundle.size", "500")
+    conf.set_string("python.fn-execution.bundle.time", "100")
+    jars = sorted(cfg.jars_dir.glob("*.jar")) if cfg.jars_dir.is_dir() else []
+    if jars:
+        conf.set_string("pipeline.jars", ";".join(p.resolve().as_uri() for p in jars))
+    restore = None
+    if local:
+        conf.set_string("rest.bind-address", "127.0.0.1")
+        conf.set_string("rest.address", "127.0.0.1")
+        conf.set_string("rest.port", str(cfg.rest_port))
+        conf.set_string("jobmanager.bind-host", "127.0.0.1")
+        conf.set_string("taskmanager.bind-host", "127.0.0.1")
+        conf.set_string("taskmanager.host", "127.0.0.1")
+        conf.set_string("jobmanager.rpc.address", "127.0.0.1")
+        conf.set_string("taskmanager.numberOfTaskSlots", str(max(2, cfg.parallelism)))
+        if cfg.restore == "latest":
+            restore = latest_checkpoint(cfg.checkpoint_dir)
+        elif cfg.restore not in ("", "none"):
+            restore = Path(cfg.restore)
+        if restore is not None:
+            conf.set_string("execution.state-recovery.path", str(restore))
+    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    env.set_parallelism(cfg.parallelism)
+    env.enable_checkpointing(cfg.checkpoint_ms, CheckpointingMode.EXACTLY_ONCE)
+    checkpoints = env.get_checkpoint_config()
+    checkpoints.set_externalized_checkpoint_retention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION)
+    checkpoints.set_min_pause_between_checkpoints(min(1000, cfg.checkpoint_ms))
+    checkpoints.set_checkpoint_timeout(120_000)
+    checkpoints.set_tolerable_checkpoint_failure_number(3)
+    if not local and not jars:
+        log.warning("no connector jars in %s; the cluster must provide flink-connector-kafka", cfg.jars_dir)
+    for package in SHIPPED_PACKAGES:
+        env.add_python_file(str(package))
+    return env, restore
+
+
+# ----------------------------------------------------------------------------- runner
+
+
+def _write_status(path: Path, **fields) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**fields, "pid": os.getpid(), "updated_at": time.time()}))
+    tmp.replace(path)
+
+
+def run(cfg: StreamConfig, warehouse: records.WarehouseConfig, *, local: bool = True) -> int:
+    """Submit the job and watch it until it ends or we are told to stop (SIGTERM/SIGINT)."""
+    if local:
+        from pipelines.flink.jars import ensure_jars
+
+        ensure_jars(cfg.jars_dir.parent.parent)
+    env, restore = make_env(cfg, local=local)
+    if local:
+        prune_checkpoints(cfg.checkpoint_dir, keep=restore)
+    build(env, cfg, warehouse)
+    stopping = {"flag": False}
+
+    def _stop(signum, frame):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    client = env.execute_async(cfg.job_name)
+    job_id = str(client.get_job_id())
+    log.warning("submitted %s (job %s), restored from %s", cfg.job_name, job_id, restore or "nothing")
+    state = "CREATED"
+    try:
+        while not stopping["flag"]:
+            state = str(client.get_job_status().result()).split(".")[-1]
+            _write_status(cfg.status_file, job_id=job_id, state=state,
+                          restored_from=str(restore or ""), checkpoint_dir=cfg.checkpoint_dir)
+            if state in ("FAILED", "FINISHED", "CANCELED"):
+                log.error("job %s ended: %s", job_id, state)
+                return 1 if state == "FAILED" else 0
+            time.sleep(1.0)
+        _write_status(cfg.status_file, job_id=job_id, state="CANCELLING", restored_from=str(restore or ""),
+                      checkpoint_dir=cfg.checkpoint_dir)
+        client.cancel().result()
+        _write_status(cfg.status_file, job_id=job_id, state="CANCELED", restored_from=str(restore or ""),
+                      checkpoint_dir=cfg.checkpoint_dir)
+        return 0
+    except Exception:
+        log.exception("stream job runner failed")
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from errorhub.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.flink.job")
+    parser.add_argument("command", choices=["run", "plan"], nargs="?", default="run")
+    parser.add_argument("--cluster", action="store_true",
+                        help="submitted to a Flink cluster: no mini-cluster options, no local restore")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    cfg = StreamConfig.from_settings(settings)
+    warehouse = records.WarehouseConfig.from_settings(settings)
+    if args.command == "plan":
+        env, _ = make_env(cfg, local=not args.cluster)
+        build(env, cfg, warehouse)
+        print(env.get_execution_plan())
+        return 0
+    return run(cfg, warehouse, local=not args.cluster)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
