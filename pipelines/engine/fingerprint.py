@@ -1,0 +1,24 @@
+"""Exact grouping key of an event: error type + message template + top in-app frames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import xxhash
+
+TOP_FRAMES = 3
+
+
+def signature_text(error_type: str, template: str, frames: Sequence[str]) -> str:
+    """The text whose shingles feed the MinHash signature."""
+    return "\n".join([error_type, template, *frames[:TOP_FRAMES]])
+
+
+def fingerprint(error_type: str, template: str, frames: Sequence[str]) -> str:
+    """128-bit hex hash; stable across processes and machines (no Python `hash()`)."""
+    return xxhash.xxh3_128_hexdigest(signature_text(error_type, template, frames).encode("utf-8"))
+
+
+def pattern_id_for(founding_fingerprint: str) -> str:
+    """A pattern is named after the fingerprint that founded it."""
+    return "p" + founding_fingerprint[:16]

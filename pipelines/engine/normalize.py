@@ -1,0 +1,47 @@
+"""Per-event normalisation: pick the adapter, parse frames, build the message template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.engine.adapters import apply_message_rules, parse_trace
+from pipelines.engine.text import canonicalize
+
+MAX_CANONICAL_CHARS = 2048
+
+
+@dataclass(frozen=True)
+class Normalized:
+    language: str
+    error_type: str
+    canonical_msg: str
+    frames: tuple[str, ...]
+
+
+def _get(event: Any, name: str, default: str = "") -> str:
+    value = event.get(name, default) if isinstance(event, dict) else getattr(event, name, default)
+    return value if isinstance(value, str) else default
+
+
+def _top_frames(trace_frames: list, top: int) -> tuple[str, ...]:
+    in_app = [f for f in trace_frames if f.in_app] or trace_frames
+    return tuple(f.normalized() for f in in_app[:top])
+
+
+def normalize(event: Any, top_frames: int = 3) -> Normalized:
+    """Template and frames of an already-masked event (dict or model)."""
+    language = _get(event, "language", "other")
+    message = _get(event, "message")
+    stack = _get(event, "stack_trace")
+    # SDKs without a stack field often send the whole traceback as the message.
+    trace_text = stack or (message if "\n" in message.strip() else "")
+    trace = parse_trace(trace_text, language)
+    if trace.language != "log" or language in ("", "other"):
+        language = trace.language if trace_text else language
+    if not stack and trace_text and trace.message:
+        message = trace.message
+    error_type = _get(event, "error_type") or trace.error_type
+    message = apply_message_rules(message.strip(), language)
+    canonical = canonicalize(message)[:MAX_CANONICAL_CHARS]
+    return Normalized(language, error_type, canonical, _top_frames(trace.frames, top_frames))
