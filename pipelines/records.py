@@ -57,6 +57,30 @@ RECORD_ID = EXECUTION_COLUMNS.index("record_id")
 MAX_PAYLOAD = 65_536  # dead letters keep at most this much of the payload
 
 
+# ----------------------------------------------------------------------------- engine
+
+
+def engine_api():
+    """(Engine, EngineConfig, PatternIndex) from pipelines.engine, imported lazily (heavy)."""
+    try:
+        from pipelines.engine import Engine, EngineConfig, PatternIndex
+    except ImportError:  # package without its __init__ re-exports: use the modules
+        from pipelines.engine.config import EngineConfig
+        from pipelines.engine.engine import Engine
+        from pipelines.engine.index import PatternIndex
+    return Engine, EngineConfig, PatternIndex
+
+
+def make_engine(threshold: float | None = None):
+    Engine, EngineConfig, _ = engine_api()
+    config = EngineConfig() if threshold is None else EngineConfig(lsh_threshold=threshold)
+    return Engine(config)
+
+
+def make_index(threshold: float):
+    return engine_api()[2](threshold)
+
+
 # ----------------------------------------------------------------------------- parsing
 
 
@@ -105,6 +129,11 @@ def parse(
         return dead(f"not a JSON object but {type(obj).__name__}")
     kind = detect_kind(obj, kind_hint)
     model = ExecutionRecord if kind == KIND_EXECUTION else ErrorEvent
+    id_field = "record_id" if kind == KIND_EXECUTION else "event_id"
+    if id_field not in obj:
+        # The schema would draw a random id, so a replay would store the message twice:
+        # derive the id from the payload instead (same message, same id).
+        obj[id_field] = str(UUID(bytes=hashlib.sha256(text.encode()).digest()[:16], version=4))
     try:
         return model.model_validate(obj)
     except ValidationError as error:

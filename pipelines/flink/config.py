@@ -68,6 +68,21 @@ class StreamConfig:
         )
 
 
-# Packages the Python workers import; shipped with the job (add_python_file) so a cluster's
-# TaskManagers need nothing but the stream environment's site-packages.
-SHIPPED_PACKAGES = [REPO_ROOT / "schemas", REPO_ROOT / "pipelines"]
+# Packages the Python workers import; shipped with the job so a cluster's TaskManagers need
+# nothing but the stream environment's site-packages. PyFlink puts a shipped *directory* itself
+# on the workers' PYTHONPATH (schemas/types.py would then shadow the stdlib `types`), so the
+# packages are staged under one source root and that root is shipped.
+SHIPPED_PACKAGES = ("schemas", "pipelines")
+
+
+def stage_sources(target: Path) -> Path:
+    """Copy the shipped packages (no caches) into a fresh `target`; returns it."""
+    import shutil
+
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv")
+    for name in SHIPPED_PACKAGES:
+        shutil.copytree(REPO_ROOT / name, target / name, ignore=ignore)
+    return target

@@ -55,7 +55,6 @@ from pyflink.datastream import (
 )
 from pyflink.datastream.connectors.base import DeliveryGuarantee
 from pyflink.datastream.connectors.kafka import (
-    KafkaOffsetResetStrategy,
     KafkaOffsetsInitializer,
     KafkaRecordSerializationSchema,
     KafkaSink,
@@ -63,9 +62,10 @@ from pyflink.datastream.connectors.kafka import (
 )
 from pyflink.datastream.externalized_checkpoint_retention import ExternalizedCheckpointRetention
 from pyflink.datastream.state import ListStateDescriptor
+from pyflink.java_gateway import get_gateway
 
 from pipelines import records
-from pipelines.flink.config import SHIPPED_PACKAGES, StreamConfig
+from pipelines.flink.config import StreamConfig, stage_sources
 
 log = logging.getLogger("errorhub.stream")
 
@@ -80,9 +80,7 @@ class CleanFunction(MapFunction):
         self.engine = None
 
     def open(self, runtime_context: RuntimeContext):
-        from pipelines.engine import Engine, EngineConfig
-
-        self.engine = Engine(EngineConfig())
+        self.engine = records.make_engine()
 
     def map(self, value):
         return records.clean_message(self.engine, value, self.source)
@@ -100,13 +98,11 @@ class StoreFunction(KeyedProcessFunction):
         self.patience_s = patience_s
 
     def open(self, runtime_context: RuntimeContext):
-        from pipelines.engine import PatternIndex
-
         self.buffer = runtime_context.get_list_state(
             ListStateDescriptor("buffer", Types.PICKLED_BYTE_ARRAY())
         )
         self.writer = records.WarehouseWriter(self.warehouse, patience_s=self.patience_s)
-        index = PatternIndex(self.threshold)
+        index = records.make_index(self.threshold)
         index.load(self.writer.load_patterns())
         self.step = records.PatternStep(index, assigned_by="stream")
         self.count = None  # rows in the buffer; unknown until the (restored) state is read
@@ -188,6 +184,18 @@ def kafka_sink(bootstrap: str, topic: str) -> KafkaSink:
     )
 
 
+def committed_or_earliest() -> KafkaOffsetsInitializer:
+    """Start from the group's committed offsets, else from the earliest.
+
+    PyFlink's `KafkaOffsetResetStrategy` names the shaded class of Flink's own connector build;
+    the connector we ship (flink-connector-kafka 4.0.1-2.0 + kafka-clients 3.9.1) is unshaded,
+    so the Java objects are built here directly."""
+    jvm = get_gateway().jvm
+    strategy = jvm.org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST
+    initializer = jvm.org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer
+    return KafkaOffsetsInitializer(initializer.committedOffsets(strategy))
+
+
 def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records.WarehouseConfig) -> None:
     """Add the job's operators to env."""
     source = (
@@ -196,7 +204,7 @@ def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records
         .set_topics(cfg.topic_raw)
         .set_group_id(cfg.group_id)
         .set_client_id_prefix(cfg.group_id)
-        .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST))
+        .set_starting_offsets(committed_or_earliest())
         .set_value_only_deserializer(SimpleStringSchema())
         .set_property("partition.discovery.interval.ms", "30000")
         .set_property("commit.offsets.on.checkpoint", "true")
@@ -302,8 +310,7 @@ def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironm
     checkpoints.set_tolerable_checkpoint_failure_number(3)
     if not local and not jars:
         log.warning("no connector jars in %s; the cluster must provide flink-connector-kafka", cfg.jars_dir)
-    for package in SHIPPED_PACKAGES:
-        env.add_python_file(str(package))
+    env.add_python_file(str(stage_sources(cfg.jars_dir.parent / "pysrc")))
     return env, restore
 
 
