@@ -9,6 +9,8 @@ keeps one handle for its lifetime. There is no global engine lock.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -24,6 +26,23 @@ from warehouse.http.errors import ClickHouseError, from_engine_message
 
 class DataDirInUse(RuntimeError):
     """Another process holds the chDB lock on the data folder."""
+
+
+def folder_locked(path: str) -> bool:
+    """True if another process holds ClickHouse's flock on `<path>/status`."""
+    try:
+        fd = os.open(os.path.join(path, "status"), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -98,20 +117,25 @@ class Engine:
     def __init__(self, data_dir: Path):
         self.path = str(Path(data_dir).resolve())
         Path(self.path).mkdir(parents=True, exist_ok=True)
+        if folder_locked(self.path):
+            raise DataDirInUse(self._in_use_message())
         try:
             self._root = chdb.connect(self.path)
         except Exception as ex:
-            if "Cannot lock file" in str(ex) or "Code: 76" in str(ex):
-                raise DataDirInUse(
-                    f"the warehouse data folder {self.path} is in use by another process "
-                    f"(chDB holds a lock on {self.path}/status); stop that process first"
-                ) from ex
+            if folder_locked(self.path) or "Cannot lock file" in str(ex):
+                raise DataDirInUse(self._in_use_message()) from ex
             raise
         row = self._root.query("SELECT version(), timezone()", "TabSeparated").bytes().decode()
         self.version, self.timezone = row.strip().split("\t")
         self._sessions: dict[tuple[str, str], Session] = {}
         self._sessions_lock = threading.Lock()
         self._closed = False
+
+    def _in_use_message(self) -> str:
+        return (
+            f"the warehouse data folder {self.path} is in use by another process "
+            f"(it holds the lock on {self.path}/status); stop that process first"
+        )
 
     def open_handle(self, readonly: bool) -> Handle:
         if self._closed:
