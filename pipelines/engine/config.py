@@ -10,7 +10,8 @@ from pipelines.engine.minhash import NUM_PERM, SEED
 @dataclass(frozen=True)
 class EngineConfig:
     # Estimated Jaccard similarity at which a new fingerprint joins an existing pattern.
-    lsh_threshold: float = 0.8
+    # 0.9, not 0.8: at 0.8 one different word in a 30-token message still merges.
+    lsh_threshold: float = 0.9
     num_perm: int = NUM_PERM
     seed: int = SEED
     # In-app frames (innermost first) that take part in the fingerprint.

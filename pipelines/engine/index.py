@@ -58,7 +58,7 @@ def lsh_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
 class PatternIndex:
     """Fingerprint -> pattern mapping with LSH candidate retrieval. Thread-safe."""
 
-    def __init__(self, threshold: float = 0.8, num_perm: int = NUM_PERM) -> None:
+    def __init__(self, threshold: float = 0.9, num_perm: int = NUM_PERM) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
         self.bands, self.rows = lsh_params(round(threshold, 4), num_perm)

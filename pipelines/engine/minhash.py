@@ -1,11 +1,14 @@
-"""Vectorised 128-permutation MinHash over byte 3-gram shingles.
+"""Vectorised 128-permutation MinHash over token 3-gram shingles of a normalised text.
 
 Follows datasketch 2.0's `affine32` scheme exactly: each shingle's 32-bit hash is mixed
 by the MurmurHash3 finaliser, then permuted by `a * h + b mod 2**32` with (a, b) drawn
-from `numpy.random.RandomState(seed)`. A byte 3-gram is its own exact 24-bit hash
-(`int.from_bytes(shingle, "big")`), so no per-shingle Python call is needed:
-`datasketch.MinHash(seed=1, hashfunc=shingle_hash)` updated with the same shingles gives
-identical values (tests/engine/test_minhash.py).
+from `numpy.random.RandomState(seed)`. `datasketch.MinHash(seed=1, hashfunc=shingle_hash)`
+updated with `shingles(text)` gives identical values (tests/engine/test_minhash.py).
+
+Shingles are token 3-grams (tokens as the template miner sees them), not character
+3-grams: one different word in a short message changes most of its shingles, so two
+bugs whose messages differ by a word ("opened" / "closed") stay apart, while long
+messages and stacks that differ in one place still share most shingles.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import xxhash
+
+from pipelines.engine.text import tokenize
 
 NUM_PERM = 128
 SEED = 1
@@ -31,9 +37,23 @@ def permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> tuple[np.ndarray
     return a, b
 
 
-def shingle_hash(shingle: bytes) -> int:
-    """The per-shingle hash this module uses, for use as a datasketch `hashfunc`."""
-    return int.from_bytes(shingle, "big")
+_BOUNDARY = ("\x02", "\x03")  # start and end tokens: a 1-word text still has shingles
+_K1, _K2 = 0x9E3779B1, 0x85EBCA77
+
+
+def _tokens(text: str) -> list[str]:
+    return [_BOUNDARY[0], *tokenize(text), _BOUNDARY[1]]
+
+
+def shingles(text: str) -> list[tuple[str, str, str]]:
+    t = _tokens(text)
+    return [tuple(t[i : i + SHINGLE]) for i in range(len(t) - SHINGLE + 1)]  # type: ignore[misc]
+
+
+def shingle_hash(shingle: tuple[str, str, str]) -> int:
+    """32-bit hash of one shingle (usable as a datasketch `hashfunc`)."""
+    h1, h2, h3 = (xxhash.xxh32_intdigest(t.encode("utf-8")) for t in shingle)
+    return (h1 * _K1 + h2 * _K2 + h3) & 0xFFFFFFFF
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -44,12 +64,10 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _shingles(data: bytes) -> np.ndarray:
-    """Hash of every byte 3-gram; a text shorter than 3 bytes is one padded shingle."""
-    if len(data) < SHINGLE:
-        data = data.ljust(SHINGLE, b"\0")
-    b = np.frombuffer(data, dtype=np.uint8).astype(np.uint32)
-    return (b[:-2] << np.uint32(16)) | (b[1:-1] << np.uint32(8)) | b[2:]
+def _shingle_hashes(text: str) -> np.ndarray:
+    """`shingle_hash` of every shingle, with one Python hash call per token, not per shingle."""
+    h = np.array([xxhash.xxh32_intdigest(t.encode("utf-8")) for t in _tokens(text)], dtype=np.uint32)
+    return h[:-2] * np.uint32(_K1) + h[1:-1] * np.uint32(_K2) + h[2:]
 
 
 def signatures(texts: Sequence[str], num_perm: int = NUM_PERM, seed: int = SEED) -> np.ndarray:
@@ -62,7 +80,7 @@ def signatures(texts: Sequence[str], num_perm: int = NUM_PERM, seed: int = SEED)
         total = 0
         stop = start
         while stop < len(texts) and (total == 0 or total < _CHUNK_SHINGLES):
-            h = _shingles(texts[stop].encode("utf-8"))
+            h = _shingle_hashes(texts[stop])
             hashes.append(h)
             lengths.append(len(h))
             total += len(h)

@@ -42,6 +42,8 @@ def normalize(event: Any, top_frames: int = 3) -> Normalized:
     if not stack and trace_text and trace.message:
         message = trace.message
     error_type = _get(event, "error_type") or trace.error_type
+    if error_type and message.startswith(error_type + ":"):
+        message = message[len(error_type) + 1 :]
     message = apply_message_rules(message.strip(), language)
     canonical = canonicalize(message)[:MAX_CANONICAL_CHARS]
     return Normalized(language, error_type, canonical, _top_frames(trace.frames, top_frames))

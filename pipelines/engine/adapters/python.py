@@ -16,6 +16,10 @@ _EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|W
 _LIBRARY = re.compile(r"(site-packages|dist-packages|[\\/]lib[\\/]python\d|^<frozen |^<string>)")
 
 message_rules = [
+    # A type name in "'NoneType' object ..." is part of the bug, not echoed data: unquote it
+    # so the generic quoted-value rule keeps it.
+    (re.compile(r"'(\w+)' object"), r"\1 object"),
+    (re.compile(r"for (\S+): '(\w+)' and '(\w+)'"), r"for \1: \2 and \3"),
     # "did you mean" hints echo a user's names.
     (re.compile(r"\. Did you mean: '[^']*'\?"), ""),
 ]
