@@ -44,7 +44,7 @@ SELECT
     e.pattern_id AS pattern_id,
     concat(
         if(toString(e.error_type) = '', 'Error', toString(e.error_type)), ': ',
-        substring(if(r.has_report = 1 AND r.canonical_msg != '', r.canonical_msg, e.canonical_msg), 1, 60)
+        substring(if(r.has_report = 1 AND r.canonical_msg != '', r.canonical_msg, e.canonical_msg), 1, 48)
     ) AS pattern_label,
     e.user_id AS user_id,
     e.execution_id AS execution_id,
