@@ -82,7 +82,8 @@ def _keyvalue(m: re.Match[str]) -> str:
     if _NOT_SECRET_KEYS.search(key) or value.strip("\"'").startswith("<"):
         return m.group(0)
     quote = value[0] if value[0] in "\"'" else ""
-    return f"{pre}{quote}<secret>{quote}"
+    kind = "<token>" if re.search(r"(?i)(bearer|basic|token)\s+$", pre) else "<secret>"
+    return f"{pre}{quote}{kind}{quote}"
 
 
 _PLACEHOLDER: dict[str, Callable[[re.Match[str]], str]] = {
