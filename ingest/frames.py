@@ -43,6 +43,8 @@ def _python(values: list[dict]) -> str:
     parts = []
     for index, value in enumerate(values):
         if index:
+            # sentry-python only names the link for exception groups; implicit chaining is
+            # Python's default, so an unnamed link renders as "During handling...".
             source = ((values[index - 1].get("mechanism") or {}).get("source")) or "__context__"
             parts.append(PY_CAUSE if source == "__cause__" else PY_CONTEXT)
         lines = []

@@ -62,6 +62,7 @@ class Publisher:
         self._mode_lock = threading.Lock()
         self._spooling = spool.depth > 0
         self._wake = threading.Event()
+        self._wake.set()  # probe the broker (and replay a leftover spool) right away
         self._stop = threading.Event()
         self.broker_up: bool | None = None
         self._threads = [
