@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import functools
 import hashlib
@@ -22,6 +23,8 @@ from execute_code._events import exception_event, execution_record, message_even
 from execute_code._transport import Transport
 
 log = logging.getLogger("execute_code")
+
+CAPTURED_ATTR = "_execute_code_event_id"
 
 # The run an event belongs to, per thread / asyncio task.
 current_execution: contextvars.ContextVar[str] = contextvars.ContextVar("execute_code_execution", default="")
@@ -78,8 +81,13 @@ class Client:
         return context
 
     def capture_exception(self, exc: BaseException, level: str = "error", **fields: Any) -> str:
+        already = getattr(exc, CAPTURED_ATTR, None)
+        if already:  # e.g. captured by `execution`, then seen again by the excepthook
+            return already
         event = exception_event(exc, level, self._context(fields))
         self.transport.submit("events", event)
+        with contextlib.suppress(AttributeError, TypeError):  # exceptions with __slots__
+            setattr(exc, CAPTURED_ATTR, event["event_id"])
         return event["event_id"]
 
     def capture_message(self, message: str, level: str = "info", **fields: Any) -> str:
