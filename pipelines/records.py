@@ -185,21 +185,39 @@ def row_json(columns: Sequence[str], row: Sequence[Any]) -> str:
 
 def clean_message(engine, value, source: str, offset: int = -1, kind_hint: str | None = None):
     """One raw message to a tagged row; shared by Flink and Beam."""
-    parsed = parse(value, source=source, offset=offset, kind_hint=kind_hint)
-    if isinstance(parsed, DeadLetter):
-        return KIND_DEAD, dead_row(parsed)
-    if isinstance(parsed, ExecutionRecord):
-        return KIND_EXECUTION, execution_row(parsed)
-    try:
-        return KIND_EVENT, clean_row(engine.clean(parsed))
-    except Exception as error:  # an engine bug on one event must not stop the stream
-        letter = DeadLetter(
-            payload=_as_text(value)[: MAX_PAYLOAD],
-            reason=f"engine failed: {type(error).__name__}: {error}",
-            source=source,
-            source_offset=offset,
-        )
-        return KIND_DEAD, dead_row(letter)
+    return clean_parsed(engine, [(parse(value, source=source, offset=offset, kind_hint=kind_hint), value)])[0]
+
+
+def clean_parsed(engine, items: Sequence[tuple[Any, Any]]) -> list[tuple[str, tuple]]:
+    """[(parsed, raw value)] -> [(kind, row)] in the same order, events cleaned in one batch
+    (`Engine.clean_batch` is ~2.5x faster than one event at a time). An event the engine
+    cannot clean becomes a dead letter instead of failing the batch."""
+    out: list[tuple[str, tuple] | None] = [None] * len(items)
+    events: list[tuple[int, ErrorEvent]] = []
+    for i, (parsed, _) in enumerate(items):
+        if isinstance(parsed, DeadLetter):
+            out[i] = (KIND_DEAD, dead_row(parsed))
+        elif isinstance(parsed, ExecutionRecord):
+            out[i] = (KIND_EXECUTION, execution_row(parsed))
+        else:
+            events.append((i, parsed))
+    if events:
+        try:
+            cleaned = engine.clean_batch([e for _, e in events])
+            for (i, _), event in zip(events, cleaned, strict=True):
+                out[i] = (KIND_EVENT, clean_row(event))
+        except Exception:  # find the culprit(s) one by one
+            for i, event in events:
+                try:
+                    out[i] = (KIND_EVENT, clean_row(engine.clean(event)))
+                except Exception as error:  # an engine bug on one event must not stop the stream
+                    letter = DeadLetter(
+                        payload=_as_text(items[i][1] or "")[:MAX_PAYLOAD] or event.model_dump_json(),
+                        reason=f"engine failed: {type(error).__name__}: {error}",
+                        source="engine",
+                    )
+                    out[i] = (KIND_DEAD, dead_row(letter))
+    return out  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- pattern step
@@ -272,7 +290,6 @@ class WarehouseConfig:
             secure=self.secure,
             connect_timeout=5,
             send_receive_timeout=60,
-            compress=False,
         )
 
 

@@ -1,11 +1,12 @@
 """The errorhub stream job (PyFlink 2.3 DataStream API).
 
     KafkaSource(error_raw, group id, offsets in checkpoints and committed to the group)
-      -> CleanFunction        parse + validate (schemas), Engine.clean   [parallel]
+      -> ParseFunction        parse + validate against schemas           [parallel]
       -> key_by(0) -> StoreFunction                                        [parallelism 1]
-           PatternIndex.assign (index loaded from fingerprint_patterns on open)
-           rows buffered in checkpointed ListState; flushed by size or a processing-time
-           timer: mappings -> executions/events (idempotent) -> dead letters
+           accepted messages buffered in checkpointed ListState; flushed by size or a
+           processing-time timer: Engine.clean_batch -> PatternIndex.assign (index loaded
+           from fingerprint_patterns on open) -> write mappings, then executions/events
+           (idempotent), then dead letters
       -> KafkaSink(error_clean)   clean events, emitted only after they are in the warehouse
       -> KafkaSink(error_dead)    dead letters with the reason (side output)
 
@@ -17,12 +18,12 @@ Exactly-once as seen by queries (see also pipelines/records.py):
   event_ids already in `events_clean` (single writer per job: the store operator has
   parallelism 1) and tags each insert with a deduplication token, and `events_clean` is a
   ReplacingMergeTree on event_id besides.
-* PatternIndex consistency: a mapping row is persisted in the same flush as, and before, the
-  first event that carries its pattern_id, and buffered (not yet persisted) mapping rows live in
-  the same checkpointed buffer. After a restart the index is `fingerprint_patterns` (everything
-  persisted) plus the restored buffer's mapping rows (everything assigned up to the checkpoint),
-  so a replayed event with a known fingerprint gets the same pattern_id; one whose mapping was
-  neither persisted nor checkpointed was never stored or published under its old assignment.
+* PatternIndex consistency: patterns are assigned at flush time, and a flush persists the new
+  mapping rows before the events that carry their pattern_ids. After a restart the index is
+  reloaded from `fingerprint_patterns`, i.e. it knows every assignment that any stored or
+  published event carries, so a replayed event with a known fingerprint gets the same
+  pattern_id. An assignment that was never persisted was never stored or published either,
+  so assigning it afresh is invisible.
   The error_clean topic is at-least-once (consumers dedup by event_id) and only ever carries
   events whose mapping and row are already in the warehouse.
 
@@ -72,22 +73,29 @@ log = logging.getLogger("errorhub.stream")
 DEAD_TAG = OutputTag("dead", Types.STRING())
 
 
-class CleanFunction(MapFunction):
-    """raw JSON -> (kind, row): ('event', CleanEvent row) | ('execution', ...) | ('dead', ...)."""
+class ParseFunction(MapFunction):
+    """raw JSON -> ('event', ErrorEvent) | ('execution', row) | ('dead', row with the reason)."""
 
     def __init__(self, source: str):
         self.source = source
-        self.engine = None
-
-    def open(self, runtime_context: RuntimeContext):
-        self.engine = records.make_engine()
 
     def map(self, value):
-        return records.clean_message(self.engine, value, self.source)
+        from schemas import DeadLetter, ExecutionRecord
+
+        parsed = records.parse(value, source=self.source)
+        if isinstance(parsed, DeadLetter):
+            return records.KIND_DEAD, records.dead_row(parsed)
+        if isinstance(parsed, ExecutionRecord):
+            return records.KIND_EXECUTION, records.execution_row(parsed)
+        return records.KIND_EVENT, parsed
 
 
 class StoreFunction(KeyedProcessFunction):
-    """Pattern assignment (single writer) and checkpointed, idempotent warehouse writes."""
+    """Clean (in batches), assign patterns (single writer), write idempotently, emit.
+
+    The buffer of accepted-but-unwritten messages is keyed ListState, so it is part of every
+    checkpoint; it is flushed when it holds `flush_rows` items or `flush_ms` after its first
+    item (processing-time timer, also checkpointed)."""
 
     def __init__(self, warehouse: records.WarehouseConfig, threshold: float, flush_rows: int,
                  flush_ms: int, patience_s: float):
@@ -101,35 +109,22 @@ class StoreFunction(KeyedProcessFunction):
         self.buffer = runtime_context.get_list_state(
             ListStateDescriptor("buffer", Types.PICKLED_BYTE_ARRAY())
         )
+        self.engine = records.make_engine()
         self.writer = records.WarehouseWriter(self.warehouse, patience_s=self.patience_s)
         index = records.make_index(self.threshold)
         index.load(self.writer.load_patterns())
         self.step = records.PatternStep(index, assigned_by="stream")
-        self.count = None  # rows in the buffer; unknown until the (restored) state is read
+        self.count = None  # items in the buffer; unknown until the (restored) state is read
         self.timer_at = None
 
     def close(self):
         if getattr(self, "writer", None) is not None:
             self.writer.close()
 
-    def _recover(self):
-        items = list(self.buffer.get() or [])
-        self.count = len(items)
-        # Mappings assigned before the checkpoint but not yet persisted: known again.
-        self.step.index.load(
-            (row[0], row[1], row[2]) for kind, row in items if kind == records.KIND_MAPPING
-        )
-
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         if self.count is None:
-            self._recover()
-        kind, row = value
-        if kind == records.KIND_EVENT:
-            row, mappings = self.step.assign(row)
-            for mapping in mappings:
-                self.buffer.add((records.KIND_MAPPING, mapping))
-            self.count += len(mappings)
-        self.buffer.add((kind, row))
+            self.count = sum(1 for _ in (self.buffer.get() or []))
+        self.buffer.add(value)
         self.count += 1
         if self.count >= self.flush_rows:
             yield from self._flush()
@@ -138,34 +133,49 @@ class StoreFunction(KeyedProcessFunction):
             ctx.timer_service().register_processing_time_timer(self.timer_at)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
-        if self.count is None:
-            self._recover()
         self.timer_at = None
         yield from self._flush()
 
     def _flush(self):
+        started = time.perf_counter()
         items = list(self.buffer.get() or [])
-        if not items:
-            self.count = 0
-            return
-        by_kind: dict[str, list] = {
-            records.KIND_EVENT: [], records.KIND_EXECUTION: [],
-            records.KIND_DEAD: [], records.KIND_MAPPING: [],
-        }
-        for kind, row in items:
-            by_kind[kind].append(row)
-        self.writer.write(
-            events=by_kind[records.KIND_EVENT],
-            executions=by_kind[records.KIND_EXECUTION],
-            dead=by_kind[records.KIND_DEAD],
-            mappings=by_kind[records.KIND_MAPPING],
-        )
-        self.buffer.clear()
         self.count = 0
-        for row in by_kind[records.KIND_EVENT]:
+        if not items:
+            return
+        read = time.perf_counter()
+        batch = flush_batch(self.engine, self.step, items)
+        cleaned = time.perf_counter()
+        result = self.writer.write(**batch)
+        written = time.perf_counter()
+        self.buffer.clear()
+        log.info(
+            "flush: %d items (%d events, %d already stored) state %.0f ms, clean %.0f ms, write %.0f ms",
+            len(items), result.events, result.events_skipped, (read - started) * 1e3,
+            (cleaned - read) * 1e3, (written - cleaned) * 1e3,
+        )
+        for row in batch["events"]:
             yield records.row_json(records.CLEAN_COLUMNS, row)
-        for row in by_kind[records.KIND_DEAD]:
+        for row in batch["dead"]:
             yield DEAD_TAG, records.row_json(records.DEAD_COLUMNS, row)
+
+
+def flush_batch(engine, step: records.PatternStep, items: list[tuple[str, object]]) -> dict[str, list]:
+    """Buffered items -> the rows of one warehouse write (events cleaned and assigned in order)."""
+    out: dict[str, list] = {"events": [], "executions": [], "dead": [], "mappings": []}
+    raw_events = [obj for kind, obj in items if kind == records.KIND_EVENT]
+    for kind, row in records.clean_parsed(engine, [(e, None) for e in raw_events]):
+        if kind == records.KIND_EVENT:
+            row, mappings = step.assign(row)
+            out["events"].append(row)
+            out["mappings"].extend(mappings)
+        else:
+            out["dead"].append(row)
+    for kind, row in items:
+        if kind == records.KIND_EXECUTION:
+            out["executions"].append(row)
+        elif kind == records.KIND_DEAD:
+            out["dead"].append(row)
+    return out
 
 
 def kafka_sink(bootstrap: str, topic: str) -> KafkaSink:
@@ -211,8 +221,8 @@ def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records
         .build()
     )
     raw = env.from_source(source, WatermarkStrategy.no_watermarks(), "error_raw").uid("source-raw")
-    tagged = raw.map(CleanFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY()) \
-        .name("clean").uid("clean")
+    tagged = raw.map(ParseFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY()) \
+        .name("parse").uid("parse")
     stored = (
         tagged.key_by(lambda _: 0, key_type=Types.INT())
         .process(
