@@ -99,11 +99,13 @@ def _summary(error: ValidationError) -> str:
 
 def detect_kind(obj: dict[str, Any], hint: str | None = None) -> str:
     """Events and executions share the raw topic (ingest/WIRE.md); the `eh-type` header says
-    which. Flink's Python KafkaSource delivers values only, so without a header an object with
-    a run `status` and no `message` is an execution (ErrorEvent has no `status` field)."""
+    which. Flink's Python KafkaSource delivers values only; WIRE.md guarantees `record_id` only
+    in executions (hand-written ones without it: a run `status` and no `message`)."""
     if hint in (KIND_EVENT, KIND_EXECUTION):
         return hint
-    return KIND_EXECUTION if "status" in obj and "message" not in obj else KIND_EVENT
+    if "record_id" in obj or ("status" in obj and "message" not in obj):
+        return KIND_EXECUTION
+    return KIND_EVENT
 
 
 def parse(

@@ -37,7 +37,8 @@ def as_message(value: Any, source: str = "", offset: int = -1, kind_hint: str | 
 
 
 class CleanDoFn(beam.DoFn):
-    """parse + validate + Engine.clean; executions and dead letters to tagged outputs."""
+    """parse + validate + Engine.clean_batch over a batch of messages; executions and dead
+    letters to tagged outputs; events outside [since, until) are counted and dropped."""
 
     def __init__(self, since: datetime | None = None, until: datetime | None = None):
         self.since = since
@@ -53,23 +54,28 @@ class CleanDoFn(beam.DoFn):
     def _in_range(self, ts: datetime) -> bool:
         return (self.since is None or ts >= self.since) and (self.until is None or ts < self.until)
 
-    def process(self, message: Message) -> Iterator[Any]:
-        value, source, offset, kind_hint = message
-        kind, row = records.clean_message(self.engine, value, source, offset, kind_hint)
-        if kind == records.KIND_DEAD:
-            self.dead.inc()
-            yield pvalue.TaggedOutput(TAG_DEAD, row)
-            return
-        ts = row[records.TIMESTAMP] if kind == records.KIND_EVENT else row[records.EXECUTION_COLUMNS.index("timestamp")]
-        if not self._in_range(ts):
-            self.skipped.inc()
-            return
-        if kind == records.KIND_EXECUTION:
-            self.executions.inc()
-            yield pvalue.TaggedOutput(TAG_EXECUTION, row)
-        else:
-            self.events.inc()
-            yield row
+    def process(self, batch: list[Message]) -> Iterator[Any]:
+        parsed = [
+            (records.parse(value, source=source, offset=offset, kind_hint=hint), value)
+            for value, source, offset, hint in batch
+        ]
+        for kind, row in records.clean_parsed(self.engine, parsed):
+            if kind == records.KIND_DEAD:
+                self.dead.inc()
+                yield pvalue.TaggedOutput(TAG_DEAD, row)
+                continue
+            ts = row[records.TIMESTAMP] if kind == records.KIND_EVENT else row[_EXEC_TS]
+            if not self._in_range(ts):
+                self.skipped.inc()
+            elif kind == records.KIND_EXECUTION:
+                self.executions.inc()
+                yield pvalue.TaggedOutput(TAG_EXECUTION, row)
+            else:
+                self.events.inc()
+                yield row
+
+
+_EXEC_TS = records.EXECUTION_COLUMNS.index("timestamp")
 
 
 class ParseAndClean(beam.PTransform):
@@ -81,7 +87,8 @@ class ParseAndClean(beam.PTransform):
         self.until = until
 
     def expand(self, messages):
-        return messages | "Clean" >> beam.ParDo(CleanDoFn(self.since, self.until)).with_outputs(
+        return messages | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=500) \
+            | "Clean" >> beam.ParDo(CleanDoFn(self.since, self.until)).with_outputs(
             TAG_EXECUTION, TAG_DEAD, main="events"
         )
 
