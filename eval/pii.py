@@ -15,8 +15,16 @@ from pathlib import Path
 from pipelines.engine import mask_text
 
 CORPUS = Path(__file__).with_name("pii_corpus.jsonl")
-PLACEHOLDER = {"email": "<email>", "ip": "<ip>", "user": "<user>", "secret": "<secret>",
-               "token": "<token>", "card": "<card>", "phone": "<phone>", "rrn": "<rrn>"}
+PLACEHOLDER = {
+    "email": "<email>",
+    "ip": "<ip>",
+    "user": "<user>",
+    "secret": "<secret>",
+    "token": "<token>",
+    "card": "<card>",
+    "phone": "<phone>",
+    "rrn": "<rrn>",
+}
 
 
 def score(rows: list[dict]) -> tuple[list[dict], list[dict], int, int]:
@@ -41,8 +49,10 @@ def main() -> int:
         print(f"MISSED {m['kind']}: {m['text']!r} -> {m['masked']!r}")
     for o in over:
         print(f"OVER-MASKED: {o['text']!r} -> {o['masked']!r}")
-    print(f"recall {(n_pos - len(misses)) / n_pos:.3f} ({n_pos - len(misses)}/{n_pos}); "
-          f"over-masking {len(over) / n_neg:.3f} ({len(over)}/{n_neg} near-misses changed)")
+    print(
+        f"recall {(n_pos - len(misses)) / n_pos:.3f} ({n_pos - len(misses)}/{n_pos}); "
+        f"over-masking {len(over) / n_neg:.3f} ({len(over)}/{n_neg} near-misses changed)"
+    )
     return 0 if not misses else 1
 
 

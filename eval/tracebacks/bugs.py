@@ -13,14 +13,16 @@ PYTHON = {
     "py_int_parse": "def read_age({v}):\n{pad}    return int({v})\n\nread_age({x!r})\n",
     "py_type_add": "def total({v}):\n{pad}    return {v} + {x!r}\n\ntotal({n})\n",
     "py_type_add_near": "def total({v}):\n{pad}    return {v} - {x!r}\n\ntotal({n})\n",
-    "py_file_missing": "def load_data({v}):\n{pad}    return open({v}).read()\n\nload_data('{home}/data/{x}.csv')\n",
+    "py_file_missing": "def load_data({v}):\n{pad}    return open({v}).read()\n\n"
+    "load_data('{home}/data/{x}.csv')\n",
     "py_recursion": "def walk({v}):\n{pad}    return walk({v} + 1)\n\nwalk({n})\n",
     "py_library": "import json\n\ndef decode({v}):\n{pad}    return json.loads({v})\n\ndecode({x!r})\n",
 }
 
 NODE = {
     "js_undefined_prop": "function getName({v}) {{\n{pad}  return {v}.profile.{x};\n}}\ngetName({{}});\n",
-    "js_undefined_prop_near": "function getName({v}) {{\n{pad}  return {v}.profile.{x};\n}}\ngetName({{profile: null}});\n",
+    "js_undefined_prop_near": "function getName({v}) {{\n{pad}  return {v}.profile.{x};\n}}\n"
+    "getName({{profile: null}});\n",
     "js_not_function": "function run({v}) {{\n{pad}  return {v}.{x}();\n}}\nrun({{}});\n",
     "js_not_defined": "function compute() {{\n{pad}  return {v} * 2;\n}}\ncompute();\n",
     "js_not_defined_near": "function render() {{\n{pad}  return {v} * 2;\n}}\nrender();\n",
@@ -36,7 +38,7 @@ JAVA = {
     "java_bounds": "static int pick(int[] {v}) {{\n{pad}    return {v}[{n}];\n}}\n"
     "public static void main(String[] a) {{ pick(new int[2]); }}\n",
     "java_parse": "static int parse(String {v}) {{\n{pad}    return Integer.parseInt({v});\n}}\n"
-    "public static void main(String[] a) {{ parse(\"{x}\"); }}\n",
+    'public static void main(String[] a) {{ parse("{x}"); }}\n',
     "java_div": "static int ratio(int {v}) {{\n{pad}    return 10 / {v};\n}}\n"
     "public static void main(String[] a) {{ ratio(0); }}\n",
     "java_div_near": "static int ratio(int {v}) {{\n{pad}    return java.math.BigInteger.TEN"
@@ -46,9 +48,9 @@ JAVA = {
 
 RUST = {
     "rust_unwrap_none": "fn lookup({v}: Option<u32>) -> u32 {{\n{pad}    {v}.unwrap()\n}}\n"
-    "fn main() {{ println!(\"{{}}\", lookup(None)); }}\n",
+    'fn main() {{ println!("{{}}", lookup(None)); }}\n',
     "rust_index": "fn pick({v}: &[u32]) -> u32 {{\n{pad}    {v}[{n}]\n}}\n"
-    "fn main() {{ let d = vec![1, 2]; println!(\"{{}}\", pick(&d)); }}\n",
+    'fn main() {{ let d = vec![1, 2]; println!("{{}}", pick(&d)); }}\n',
 }
 
 C = {

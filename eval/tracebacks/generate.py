@@ -117,8 +117,15 @@ def generate(runs: int, seed: int = 7) -> list[dict]:
                     folder.mkdir(parents=True)
                     stderr = runner(template.format(**var), folder).replace(tmp, "")
                 event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"errorhub/tracebacks/{label}/{run}"))
-                events.append({"event_id": event_id, "language": language, "label": label,
-                               "message": _message(stderr, language) or "(no output)", "stack_trace": stderr})
+                events.append(
+                    {
+                        "event_id": event_id,
+                        "language": language,
+                        "label": label,
+                        "message": _message(stderr, language) or "(no output)",
+                        "stack_trace": stderr,
+                    }
+                )
     return events
 
 

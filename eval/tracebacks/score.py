@@ -26,8 +26,10 @@ def online(events: list[dict], config: EngineConfig) -> list[str]:
 def report(name: str, truth: list[str], pred: list[str]) -> float:
     p, r, f1 = pairwise(truth, pred)
     ga = grouping_accuracy(truth, pred)
-    print(f"{name:7s} precision {p:.3f} recall {r:.3f} F1 {f1:.3f} GA {ga:.3f} "
-          f"bugs {len(set(truth))} patterns {len(set(pred))}")
+    print(
+        f"{name:7s} precision {p:.3f} recall {r:.3f} F1 {f1:.3f} GA {ga:.3f} "
+        f"bugs {len(set(truth))} patterns {len(set(pred))}"
+    )
     return f1
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -52,10 +52,15 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+InputFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="Events, one JSON object a line.")
+]
+
+
 def cluster_command(
-    input: Path = typer.Argument(..., exists=True, dir_okay=False, help="Events, one JSON a line."),
-    output: Path = typer.Option(..., "-o", "--output", help="One {event_id, pattern_id} a line."),
-    threshold: float | None = typer.Option(None, help="LSH threshold (default: settings)."),
+    input: InputFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="One {event_id, pattern_id} a line.")],
+    threshold: Annotated[float | None, typer.Option(help="LSH threshold (default: settings).")] = None,
 ) -> None:
     """Group the events of IN.jsonl into patterns, from scratch."""
     from pipelines.engine.cluster import cluster
@@ -67,14 +72,15 @@ def cluster_command(
     if threshold is not None:
         config = EngineConfig(lsh_threshold=threshold)
     ids = cluster(events, config)
-    _write_jsonl(output, [{"event_id": e["event_id"], "pattern_id": p} for e, p in zip(events, ids, strict=True)])
+    rows = [{"event_id": e["event_id"], "pattern_id": p} for e, p in zip(events, ids, strict=True)]
+    _write_jsonl(output, rows)
     if len(events) < len(parsed):
         raise typer.Exit(EXIT_MALFORMED)
 
 
 def mask_command(
-    input: Path = typer.Argument(..., exists=True, dir_okay=False, help="Events, one JSON a line."),
-    output: Path = typer.Option(..., "-o", "--output", help="The same events, masked."),
+    input: InputFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The same events, masked.")],
 ) -> None:
     """Mask PII and secrets in every string field of IN.jsonl."""
     from pipelines.engine.pii import mask_event

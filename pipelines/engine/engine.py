@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from schemas.event import CleanEvent, ErrorEvent
-from schemas.types import Language
-
 from pipelines.engine.config import EngineConfig
 from pipelines.engine.fingerprint import fingerprint, signature_text
 from pipelines.engine.minhash import signatures
 from pipelines.engine.normalize import Normalized, normalize
 from pipelines.engine.pii import mask_event
 from pipelines.engine.text import grouping_form
+from schemas.event import CleanEvent, ErrorEvent
+from schemas.types import Language
 
 _LANGUAGES = {lang.value for lang in Language}
 
@@ -53,11 +52,13 @@ class Engine:
 
     @staticmethod
     def _clean_event(masked: ErrorEvent, norm: Normalized, fp: str, sig: list[int]) -> CleanEvent:
-        fields = masked.model_dump(exclude={"fingerprint", "pattern_id"})
+        # The event was validated as an ErrorEvent and only its strings were masked since,
+        # so the CleanEvent is built without validating every field again.
+        fields = {k: v for k, v in masked.__dict__.items() if k not in ("fingerprint", "pattern_id")}
         fields["error_type"] = norm.error_type
         if fields["language"] in ("", "other") and norm.language in _LANGUAGES:
             fields["language"] = norm.language
-        return CleanEvent(
+        return CleanEvent.model_construct(
             **fields,
             canonical_msg=norm.canonical_msg,
             frames=list(norm.frames),

@@ -61,7 +61,7 @@ class PatternIndex:
     def __init__(self, threshold: float = 0.9, num_perm: int = NUM_PERM) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
-        self.bands, self.rows = lsh_params(round(threshold, 4), num_perm)
+        self.bands, self.band_rows = lsh_params(round(threshold, 4), num_perm)
         self._pattern: dict[str, str] = {}
         self._signature: dict[str, np.ndarray] = {}
         self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(self.bands)]
@@ -112,7 +112,7 @@ class PatternIndex:
         return sig
 
     def _band_keys(self, sig: np.ndarray) -> list[bytes]:
-        r = self.rows
+        r = self.band_rows
         return [sig[i * r : (i + 1) * r].tobytes() for i in range(self.bands)]
 
     def _best_match(self, sig: np.ndarray) -> tuple[str | None, float]:

@@ -42,7 +42,8 @@ _K1, _K2 = 0x9E3779B1, 0x85EBCA77
 
 
 def _tokens(text: str) -> list[str]:
-    return [_BOUNDARY[0], *tokenize(text), _BOUNDARY[1]]
+    tokens = [_BOUNDARY[0], *tokenize(text), _BOUNDARY[1]]
+    return tokens if len(tokens) >= SHINGLE else [*tokens, _BOUNDARY[1]]
 
 
 def shingles(text: str) -> list[tuple[str, str, str]]:
@@ -64,9 +65,14 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+@lru_cache(maxsize=65_536)
+def _token_hash(token: str) -> int:
+    return xxhash.xxh32_intdigest(token.encode("utf-8"))
+
+
 def _shingle_hashes(text: str) -> np.ndarray:
-    """`shingle_hash` of every shingle, with one Python hash call per token, not per shingle."""
-    h = np.array([xxhash.xxh32_intdigest(t.encode("utf-8")) for t in _tokens(text)], dtype=np.uint32)
+    """`shingle_hash` of every shingle, with one (cached) hash per token, not per shingle."""
+    h = np.array([_token_hash(t) for t in _tokens(text)], dtype=np.uint32)
     return h[:-2] * np.uint32(_K1) + h[1:-1] * np.uint32(_K2) + h[2:]
 
 

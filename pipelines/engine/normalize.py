@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pipelines.engine.adapters import apply_message_rules, parse_trace
@@ -31,9 +32,15 @@ def _top_frames(trace_frames: list, top: int) -> tuple[str, ...]:
 
 def normalize(event: Any, top_frames: int = 3) -> Normalized:
     """Template and frames of an already-masked event (dict or model)."""
-    language = _get(event, "language", "other")
-    message = _get(event, "message")
-    stack = _get(event, "stack_trace")
+    return _normalize(
+        _get(event, "language", "other"), _get(event, "message"), _get(event, "stack_trace"),
+        _get(event, "error_type"), top_frames,
+    )
+
+
+# Pure in its arguments, and masked stacks of one bug repeat: bounded cache.
+@lru_cache(maxsize=16_384)
+def _normalize(language: str, message: str, stack: str, given_type: str, top_frames: int) -> Normalized:
     # SDKs without a stack field often send the whole traceback as the message.
     trace_text = stack or (message if "\n" in message.strip() else "")
     trace = parse_trace(trace_text, language)
@@ -41,7 +48,7 @@ def normalize(event: Any, top_frames: int = 3) -> Normalized:
         language = trace.language if trace_text else language
     if not stack and trace_text and trace.message:
         message = trace.message
-    error_type = _get(event, "error_type") or trace.error_type
+    error_type = given_type or trace.error_type
     if error_type and message.startswith(error_type + ":"):
         message = message[len(error_type) + 1 :]
     message = apply_message_rules(message.strip(), language)

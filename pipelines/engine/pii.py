@@ -1,7 +1,8 @@
 """PII and secret masking with typed placeholders, applied before anything is stored.
 
-One combined regex scans each string once; a match's group name picks its placeholder,
-and some kinds are validated before masking (Luhn for cards, octet range for IPv4).
+One regex per kind, applied in a fixed order, each only when a cheap substring guard
+says the text may hold that kind (most strings hold none, and the guards keep masking
+fast). Some kinds are validated before masking (Luhn for cards, key names for secrets).
 Error types, function names and library module names never match these shapes.
 """
 
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
-_SECRET_KEY = (
-    r"[\w.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|credentials?|authorization|session[_-]?id|cookie)[\w.-]*"
+_SECRET_WORD = (
+    r"(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
+    r"|credentials?|authorization|session[_-]?id|cookie)"
 )
+_SECRET_KEY = rf"[\w.-]*{_SECRET_WORD}[\w.-]*"
 SECRET_KEY = re.compile(rf"(?i)^{_SECRET_KEY}$")
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -30,9 +33,11 @@ _KINDS: list[tuple[str, str]] = [
         r"|(?:sk|rk)_live_[A-Za-z0-9]{20,}|ya29\.[\w-]{20,})",
     ),
     ("azure", r"(?P<azure_pre>\b(?i:AccountKey|SharedAccessKey|sig)=)[\w%+/]{16,}=*"),
+    # Anchored on the secret word itself (a leading [\w]* would be tried at every position);
+    # the key must end with it, so `get_password_hash: ...` (a function) is not a key.
     (
         "keyvalue",
-        rf"(?P<keyvalue_pre>\b(?i:{_SECRET_KEY})[\"']?[ \t]*[=:][ \t]*(?:(?i:bearer|basic|token)[ \t]+)?)"
+        rf"(?P<keyvalue_pre>(?i:{_SECRET_WORD})s?\b[\"']?[ \t]*[=:][ \t]*(?:(?i:bearer|basic|token)[ \t]+)?)"
         r"(?P<keyvalue_val>\"[^\"\n]+\"|'[^'\n]+'|[^\s,;&}\"')]+)",
     ),
     ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"),
@@ -42,7 +47,9 @@ _KINDS: list[tuple[str, str]] = [
     # start with 2-6 (ISO/IEC 7812), which keeps epoch-millisecond timestamps out.
     (
         "card",
-        r"(?<![\w.-])(?=[2-6])(?:\d{13,19}|\d{4}(?P<cardsep>[ -])\d{4}(?P=cardsep)\d{4}(?P=cardsep)\d{4}(?:(?P=cardsep)\d{3})?|\d{4}[ -]\d{6}[ -]\d{5})(?![\w.-])",
+        r"(?<![\w.-])(?=[2-6])(?:\d{13,19}"
+        r"|\d{4}(?P<cardsep>[ -])\d{4}(?P=cardsep)\d{4}(?P=cardsep)\d{4}(?:(?P=cardsep)\d{3})?"
+        r"|\d{4}[ -]\d{6}[ -]\d{5})(?![\w.-])",
     ),
     (
         "phone",
@@ -57,7 +64,30 @@ _KINDS: list[tuple[str, str]] = [
         r"|::1)(?![\w:])",
     ),
 ]
-_COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _KINDS))
+_COMPILED = [(name, re.compile(pattern)) for name, pattern in _KINDS]
+_DIGITS3 = re.compile(r"\d{3}")
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "authorization", "session",
+                 "cookie")
+_VENDOR_PREFIXES = ("AKIA", "ASIA", "AIza", "gh", "github_pat_", "glpat-", "xox", "sk-", "sk_",
+                    "rk_", "ya29.")
+
+# Cheap tests on (text, lowercased text): False means the kind cannot occur.
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d")
+_GUARDS: dict[str, Callable[[str, str], bool]] = {
+    "urlcred": lambda t, low: "://" in t and "@" in t,
+    "jwt": lambda t, low: "eyJ" in t,
+    "bearer": lambda t, low: "bearer" in low or "token" in low,
+    "apikey": lambda t, low: any(p in t for p in _VENDOR_PREFIXES),
+    "azure": lambda t, low: "key=" in low or "sig=" in low,
+    "keyvalue": lambda t, low: ("=" in t or ":" in t) and any(w in low for w in _SECRET_WORDS),
+    "email": lambda t, low: "@" in t,
+    "home": lambda t, low: "/home/" in t or "/Users/" in t or "users\\" in low,
+    "rrn": lambda t, low: "-" in t and _DIGITS3.search(t) is not None,
+    "card": lambda t, low: _DIGITS3.search(t) is not None,
+    "phone": lambda t, low: _DIGITS3.search(t) is not None,
+    "ipv4": lambda t, low: _IPV4_HINT.search(t) is not None,
+    "ipv6": lambda t, low: "::" in t or t.count(":") >= 7,
+}
 _NOT_SECRET_KEYS = re.compile(r"(?i)(error|exception|warning|expired|invalid|_count|_len)$")
 
 
@@ -103,15 +133,26 @@ _PLACEHOLDER: dict[str, Callable[[re.Match[str]], str]] = {
 }
 
 
-def _replace(m: re.Match[str]) -> str:
-    return _PLACEHOLDER[m.lastgroup or ""](m) if m.lastgroup else m.group(0)
-
-
 def mask_text(text: str) -> str:
     """The text with every recognised PII value or secret replaced by a typed placeholder."""
     if not text:
         return text
-    return _COMBINED.sub(_replace, text)
+    return _mask_cached(text) if len(text) > 32 else _mask(text)
+
+
+# The same stack trace arrives again and again (one bug, many runs): masking is pure, so
+# repeated texts are served from a bounded in-process cache.
+@lru_cache(maxsize=16_384)
+def _mask_cached(text: str) -> str:
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
+    lower = text.lower()
+    for name, pattern in _COMPILED:
+        if _GUARDS[name](text, lower):
+            text = pattern.sub(_PLACEHOLDER[name], text)
+    return text
 
 
 def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:

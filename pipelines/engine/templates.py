@@ -52,9 +52,12 @@ def _split_column(template: list[str], members: list[Sequence[str]], cfg: MinerC
         values = Counter(m[pos] for m in members)
         if len(values) == 1:
             template[pos] = next(iter(values))
-        elif len(values) <= cfg.max_constant_values and not any(map(is_variable, values)):
-            if best is None or len(values) < best[1]:
-                best = (pos, len(values))
+        elif (
+            len(values) <= cfg.max_constant_values
+            and not any(map(is_variable, values))
+            and (best is None or len(values) < best[1])
+        ):
+            best = (pos, len(values))
     return None if best is None else best[0]
 
 

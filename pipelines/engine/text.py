@@ -48,6 +48,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![\w\\])'[^'\n]{0,200}'(?!\w)"), "'<*>'"),
     (re.compile(r'(?<![\w\\])"[^"\n]{0,200}"(?!\w)'), '"<*>"'),
     (re.compile(r"(?<![\w\\])`[^`\n]{0,200}`(?!\w)"), "`<*>`"),
+    (re.compile(r"‘[^’\n]{0,200}’"), "‘<*>’"),  # GCC's typographic quotes
     # An empty value is still a value: `key= ` and a detached `()` / `[]` hold a variable.
     (re.compile(r"(?<=\w)=(?=\s|$)"), "=<*>"),
     (re.compile(r"(?<!\S)\(\)"), "(<*>)"),

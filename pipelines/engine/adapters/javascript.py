@@ -12,15 +12,19 @@ _FRAME = re.compile(
     r"^\s+at (?:(?:async )?(?P<func>[^\s(][^(]*?) \()?(?P<loc>[^()\s]+?)(?::(?P<line>\d+))?(?::\d+)?\)?$",
     re.M,
 )
-_EXC = re.compile(r"^(?:Uncaught )?(?P<type>[A-Z]\w*(?:Error|Exception))(?: \[[\w_]+\])?: ?(?P<msg>.*)$",
-                  re.M)
+_EXC = re.compile(
+    r"^(?:Uncaught )?(?P<type>[A-Z]\w*(?:Error|Exception))(?: \[[\w_]+\])?: ?(?P<msg>.*)$", re.M
+)
 _LIBRARY = re.compile(r"(node_modules|^node:|^internal[\\/]|<anonymous>)")
 
 message_rules = [
     (re.compile(r"^[\w$.]+ is not defined$"), "<*> is not defined"),
     (re.compile(r"^[\w$.\[\]()]+ is not a function$"), "<*> is not a function"),
     (re.compile(r"^[\w$.\[\]()]+ is not iterable$"), "<*> is not iterable"),
-    (re.compile(r"^Cannot access '[^']*' before initialization$"), "Cannot access '<*>' before initialization"),
+    (
+        re.compile(r"^Cannot access '[^']*' before initialization$"),
+        "Cannot access '<*>' before initialization",
+    ),
 ]
 
 
@@ -42,6 +46,4 @@ def parse(text: str) -> ParsedTrace:
             )
         )
     exc = _EXC.search(text)
-    return ParsedTrace(
-        language, frames, exc["type"] if exc else "", exc["msg"] if exc else ""
-    )
+    return ParsedTrace(language, frames, exc["type"] if exc else "", exc["msg"] if exc else "")

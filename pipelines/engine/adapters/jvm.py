@@ -10,7 +10,8 @@ language = "java"
 
 _FRAME = re.compile(r"^\s*at (?:[\w.]+/)?(?P<qual>[\w$.<>]+)\.(?P<method>[\w$<>]+)\((?P<src>[^)]*)\)", re.M)
 _EXC = re.compile(
-    r"^(?:Exception in thread \"[^\"]*\" |Caused by: )?(?P<type>(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*)(?:: (?P<msg>.*))?$",
+    r"^(?:Exception in thread \"[^\"]*\" |Caused by: )?"
+    r"(?P<type>(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*)(?:: (?P<msg>.*))?$",
     re.M,
 )
 _LIBRARY = re.compile(r"^(java|javax|jdk|sun|com\.sun|kotlin|scala|org\.junit|org\.springframework)\.")

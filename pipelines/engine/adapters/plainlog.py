@@ -8,7 +8,9 @@ from pipelines.engine.adapters.base import ParsedTrace
 
 language = "log"
 
-_LEVEL_PREFIX = re.compile(r"^\s*(?:\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\]?[:\s]+)", re.I)
+_LEVEL_PREFIX = re.compile(
+    r"^\s*(?:\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|FATAL|CRITICAL)\]?[:\s]+)", re.I
+)
 
 
 def detects(text: str) -> bool:

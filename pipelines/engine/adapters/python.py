@@ -11,8 +11,11 @@ language = "python"
 _HEADER = re.compile(r"^Traceback \(most recent call last\):", re.M)
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)', re.M)
 # The exception line: the last `Type: message` (or bare `Type`) flush left after the frames.
-_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration|"
-                  r"Error\[\w+\])?)(?::[ ]?(?P<msg>.*))?$", re.M)
+_EXC = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration|"
+    r"Error\[\w+\])?)(?::[ ]?(?P<msg>.*))?$",
+    re.M,
+)
 _LIBRARY = re.compile(r"(site-packages|dist-packages|[\\/]lib[\\/]python\d|^<frozen |^<string>)")
 
 message_rules = [
@@ -41,7 +44,7 @@ def parse(text: str) -> ParsedTrace:
         for m in _FRAME.finditer(text)
     ]
     frames.reverse()  # CPython prints the crash site last
-    tail = text[_FRAME.search(text).end():] if _FRAME.search(text) else text
+    tail = text[_FRAME.search(text).end() :] if _FRAME.search(text) else text
     error_type, message = "", ""
     for line in tail.splitlines():
         if line and not line[0].isspace():
