@@ -158,7 +158,8 @@ def test_sql_lab_reads_through_the_read_only_account_and_cannot_write(superset):
         database = client.get(f"/api/v1/database/{db_id}")["result"]
         assert database["expose_in_sqllab"] is True
         assert database["allow_dml"] is False
-        assert f"//{superset.settings.warehouse_readonly_user}:" in database["sqlalchemy_uri"]
+        connection = client.get(f"/api/v1/database/{db_id}/connection")["result"]
+        assert f"//{superset.settings.warehouse_readonly_user}:" in connection["sqlalchemy_uri"]
         ok = client.sql(db_id, "SELECT pattern_id, count_24h FROM pattern_explorer ORDER BY count_24h DESC")
         assert ok.status_code == 200, ok.text
         rows = ok.json()["data"]
