@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     ingest_port: int = 8000
     ingest_key: SecretStr = SecretStr("")
     ingest_project_id: int = 1
+    ingest_project_name: str = "default"
+    ingest_rate: float = Field(default=50_000, gt=0, description="records/s per key (token refill)")
+    ingest_burst: float = Field(default=100_000, gt=0, description="token bucket size, in records")
+    ingest_max_body: int = Field(default=5 * 1024 * 1024, gt=0, description="bytes as received")
+    ingest_max_decompressed: int = Field(default=20 * 1024 * 1024, gt=0)
+    ingest_max_batch: int = Field(default=1_000, gt=0, description="records per request")
+    ingest_delivery_timeout: float = Field(default=5.0, gt=0, description="broker wait before spooling, s")
 
     # Dagster and Superset.
     dagster_port: int = 3000
@@ -66,7 +73,7 @@ class Settings(BaseSettings):
     superset_secret_key: SecretStr = SecretStr("")
 
     # Pattern engine.
-    lsh_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    lsh_threshold: float = Field(default=0.9, gt=0.0, le=1.0)
 
     @field_validator("warehouse_url")
     @classmethod
