@@ -10,6 +10,7 @@ keeps one handle for its lifetime. There is no global engine lock.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 import chdb
 
 from warehouse.http.errors import ClickHouseError, from_engine_message
+from warehouse.http.params import quote_setting_value, set_statement
 
 
 class DataDirInUse(RuntimeError):
@@ -64,6 +66,14 @@ def _engine_call(fn, *args, **kwargs):
         raise from_engine_message(str(ex)) from ex
 
 
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _is_quoted(value: str) -> bool:
+    return len(value) >= 2 and value[0] == value[-1] == "'"
+
+
 class Handle:
     """One chDB connection with its own settings, database and temporary tables."""
 
@@ -97,7 +107,46 @@ class Handle:
         return Outcome(written_rows=done.rows_written, written_bytes=done.bytes_written, elapsed=done.elapsed)
 
     def use(self, database: str) -> None:
-        _engine_call(self.conn.query, f"USE `{database.replace('`', '``')}`", "TabSeparated")
+        _engine_call(self.conn.query, f"USE {quote_identifier(database)}", "TabSeparated")
+
+    @contextmanager
+    def request_scope(self, database: str | None, settings: dict[str, str], restore: bool):
+        """Apply a request's database and settings; with `restore` (a session's handle),
+        put the session's own values back afterwards, as ClickHouse scopes URL settings
+        to one query."""
+        saved = self._snapshot(settings) if restore and (database or settings) else None
+        try:
+            if database:
+                self.use(database)
+            statement = set_statement(settings)
+            if statement:
+                _engine_call(self.conn.query, statement, "TabSeparated")
+            yield
+        finally:
+            if saved is not None:
+                self._restore(*saved)
+
+    def _snapshot(self, settings: dict[str, str]) -> tuple[str, dict[str, str]]:
+        names = ", ".join(quote_setting_value(name) for name in settings) or "''"
+        sql = (
+            "SELECT currentDatabase(), name, value, changed FROM system.settings "
+            f"WHERE name IN ({names}) UNION ALL SELECT currentDatabase(), '', '', 0"
+        )
+        rows = [json.loads(line) for line in self.execute(sql, "JSONCompactEachRow").body.splitlines()]
+        restore = {
+            name: (quote_setting_value(value) if not _is_quoted(value) else value) if changed else "DEFAULT"
+            for _db, name, value, changed in rows
+            if name
+        }
+        return rows[0][0], restore
+
+    def _restore(self, database: str, settings: dict[str, str]) -> None:
+        with suppress(ClickHouseError):
+            self.use(database)
+        if settings:
+            sql = "SET " + ", ".join(f"{name} = {literal}" for name, literal in settings.items())
+            with suppress(ClickHouseError):
+                _engine_call(self.conn.query, sql, "TabSeparated")
 
     def close(self) -> None:
         with suppress(Exception):

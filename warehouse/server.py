@@ -25,11 +25,13 @@ from pathlib import Path
 
 from warehouse.engine import DataDirInUse, Engine
 from warehouse.http.auth import Account, Authenticator
+from warehouse.http.errors import ClickHouseError
 from warehouse.http.handler import WarehouseHandler
 
 log = logging.getLogger("warehouse")
 
 GRACEFUL_STOP_SECONDS = 30
+MAX_CONCURRENT_QUERIES = 64  # beyond this, queries are refused with code 202 (as ClickHouse does)
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,16 @@ class App:
         self.requests = 0
         self.errors = 0
 
-    def begin_request(self) -> bool:
+    def begin_request(self) -> None:
+        """Admit a query, or raise 503 when stopping or too many queries run at once."""
         with self._lock:
             if self._stopping:
-                return False
+                raise ClickHouseError(202, "The warehouse is shutting down", 503)
+            if self._inflight >= MAX_CONCURRENT_QUERIES:
+                raise ClickHouseError(
+                    202, f"Too many simultaneous queries. Maximum: {MAX_CONCURRENT_QUERIES}", 503
+                )
             self._inflight += 1
-            return True
 
     def end_request(self) -> None:
         with self._lock:
@@ -148,10 +154,12 @@ def run(config: ServerConfig) -> None:
         engine = Engine(config.data_dir)
     except DataDirInUse as ex:
         raise SystemExit(f"warehouse: cannot start: {ex}") from None
-    auth = Authenticator([
-        Account(config.user, config.password, readonly=False),
-        Account(config.readonly_user, config.readonly_password, readonly=True),
-    ])
+    auth = Authenticator(
+        [
+            Account(config.user, config.password, readonly=False),
+            Account(config.readonly_user, config.readonly_password, readonly=True),
+        ]
+    )
     app = App(engine, auth)
     try:
         server = WarehouseHTTPServer((config.host, config.port), app)
@@ -161,8 +169,12 @@ def run(config: ServerConfig) -> None:
     _install_signal_handlers(server)
     log.info(
         "warehouse ready on http://%s:%d data=%s engine=%s startup_ms=%.0f pid=%d",
-        config.host, server.server_address[1], engine.path, engine.version,
-        (time.monotonic() - started) * 1000, os.getpid(),
+        config.host,
+        server.server_address[1],
+        engine.path,
+        engine.version,
+        (time.monotonic() - started) * 1000,
+        os.getpid(),
     )
     try:
         server.serve_forever(poll_interval=0.2)
@@ -201,15 +213,20 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr,
+        level=args.log_level.upper(),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     from errorhub.settings import get_settings
 
     base = config_from_settings(get_settings())
     overrides = {
-        "host": args.host, "port": args.port, "data_dir": args.data_dir, "user": args.user,
-        "password": args.password, "readonly_user": args.readonly_user,
+        "host": args.host,
+        "port": args.port,
+        "data_dir": args.data_dir,
+        "user": args.user,
+        "password": args.password,
+        "readonly_user": args.readonly_user,
         "readonly_password": args.readonly_password,
     }
     config = ServerConfig(**{k: v if v is not None else getattr(base, k) for k, v in overrides.items()})

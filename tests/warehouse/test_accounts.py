@@ -62,7 +62,9 @@ def test_readonly_password_does_not_open_the_writer(warehouse) -> None:
 
     with pytest.raises(DatabaseError) as info:
         clickhouse_connect.get_client(
-            host=warehouse.host, port=warehouse.port, username=warehouse.user,
+            host=warehouse.host,
+            port=warehouse.port,
+            username=warehouse.user,
             password=warehouse.readonly_password,
         )
     assert info.value.code == 516

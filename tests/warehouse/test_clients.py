@@ -64,7 +64,9 @@ def test_insert_then_read_back_every_type(warehouse, table, compress) -> None:
         assert list(got[:7]) == want[:7]
         assert got[7]["user"]["id"] == want[7]["user"]["id"] and got[7]["tags"] == ["a", "b"]
         assert got[8] == want[8]
-    check = client.query(f"SELECT count(), sum(id), countIf(message IS NULL), uniqExact(event_id) FROM {table}")
+    check = client.query(
+        f"SELECT count(), sum(id), countIf(message IS NULL), uniqExact(event_id) FROM {table}"
+    )
     assert check.result_rows == [(ROWS, ROWS * (ROWS - 1) // 2, len(range(0, ROWS, 3)), ROWS)]
 
 
@@ -93,7 +95,12 @@ def test_server_side_parameters(warehouse) -> None:
     client = warehouse.client()
     result = client.query(
         "SELECT {n:UInt32} * 2, {s:String}, {d:DateTime}, {arr:Array(String)}",
-        parameters={"n": 21, "s": "tab\there 'quoted'", "d": dt.datetime(2026, 1, 2, 3, 4, 5), "arr": ["x", "y"]},
+        parameters={
+            "n": 21,
+            "s": "tab\there 'quoted'",
+            "d": dt.datetime(2026, 1, 2, 3, 4, 5),
+            "arr": ["x", "y"],
+        },
     )
     assert result.result_rows == [(42, "tab\there 'quoted'", dt.datetime(2026, 1, 2, 3, 4, 5), ["x", "y"])]
     big = "x" * 10_000  # clickhouse-connect moves large parameters into a multipart form
@@ -112,10 +119,22 @@ def test_sessions_keep_temporary_tables_and_settings(warehouse) -> None:
     assert info.value.code == 60
 
 
-def test_settings_apply_per_request(warehouse) -> None:
-    client = warehouse.client(autogenerate_session_id=False)
+@pytest.mark.parametrize("in_session", [False, True])
+def test_url_settings_and_database_apply_to_one_request(warehouse, warehouse_db, in_session) -> None:
+    client = warehouse.client(autogenerate_session_id=in_session)
+    default = client.query("SELECT getSetting('max_threads')").result_rows
     assert client.query("SELECT getSetting('max_threads')", settings={"max_threads": 1}).result_rows == [(1,)]
-    assert client.query("SELECT getSetting('max_threads')").result_rows != [(1,)]
+    assert client.query("SELECT getSetting('max_threads')").result_rows == default != [(1,)]
+    if in_session:  # what the session SETs itself persists; URL settings don't override it for good
+        client.command("SET max_threads = 2")
+        assert client.query("SELECT getSetting('max_threads')", settings={"max_threads": 1}).result_rows == [
+            (1,)
+        ]
+        assert client.query("SELECT getSetting('max_threads')").result_rows == [(2,)]
+    client.database = warehouse_db
+    assert client.query("SELECT currentDatabase()").result_rows == [(warehouse_db,)]
+    client.database = None
+    assert client.query("SELECT currentDatabase()").result_rows == [("default",)]
 
 
 @pytest.mark.parametrize(
@@ -163,5 +182,7 @@ def test_raw_insert_text_formats(warehouse, warehouse_db) -> None:
     client.raw_insert(f"{warehouse_db}.r", ["a", "b"], "1\tone\n2\ttwo\n", fmt="TabSeparated")
     client.raw_insert(f"{warehouse_db}.r", ["a", "b"], b'{"a":3,"b":"three"}\n', fmt="JSONEachRow")
     # raw_insert sends a pre-compressed block as is, with Content-Encoding
-    client.raw_insert(f"{warehouse_db}.r", ["a", "b"], gzip.compress(b"4,four\n"), fmt="CSV", compression="gzip")
+    client.raw_insert(
+        f"{warehouse_db}.r", ["a", "b"], gzip.compress(b"4,four\n"), fmt="CSV", compression="gzip"
+    )
     assert client.query(f"SELECT count(), sum(a) FROM {warehouse_db}.r").result_rows == [(4, 10)]

@@ -45,7 +45,9 @@ def test_health_reports_counters(warehouse) -> None:
 
 
 def test_get_query_and_clickhouse_headers(warehouse) -> None:
-    status, headers, body = request(warehouse, "GET", {"query": "SELECT 1 AS x FORMAT JSONEachRow", "query_id": "q-42"})
+    status, headers, body = request(
+        warehouse, "GET", {"query": "SELECT 1 AS x FORMAT JSONEachRow", "query_id": "q-42"}
+    )
     assert status == 200 and body == b'{"x":1}\n'
     assert headers["X-ClickHouse-Format"] == "JSONEachRow"
     assert headers["X-ClickHouse-Query-Id"] == "q-42"
@@ -57,14 +59,17 @@ def test_get_query_and_clickhouse_headers(warehouse) -> None:
 
 def test_post_body_is_the_query_and_default_format_applies(warehouse) -> None:
     status, headers, body = request(warehouse, body=b"SELECT 1, 'a'", params={"default_format": "CSV"})
-    assert (status, body, headers["X-ClickHouse-Format"]) == (200, b"1,\"a\"\n", "CSV")
+    assert (status, body, headers["X-ClickHouse-Format"]) == (200, b'1,"a"\n', "CSV")
     status, headers, body = request(warehouse, body=b"SELECT number FROM numbers(3)")
     assert (status, body, headers["X-ClickHouse-Format"]) == (200, b"0\n1\n2\n", "TabSeparated")
 
 
 def test_query_param_and_body_data_concatenate_for_inserts(warehouse, warehouse_db) -> None:
     t = f"{warehouse_db}.c"
-    assert request(warehouse, body=f"CREATE TABLE {t} (a UInt32, s String) ENGINE = MergeTree ORDER BY a")[0] == 200
+    assert (
+        request(warehouse, body=f"CREATE TABLE {t} (a UInt32, s String) ENGINE = MergeTree ORDER BY a")[0]
+        == 200
+    )
     assert request(warehouse, params={"query": f"INSERT INTO {t} FORMAT TSV"}, body=b"1\tx\n2\ty\n")[0] == 200
     assert request(warehouse, params={"query": f"INSERT INTO {t} VALUES"}, body=b"(3, 'z')")[0] == 200
     status, _, body = request(warehouse, body=f"SELECT count(), sum(a) FROM {t}")
@@ -101,7 +106,9 @@ def test_response_compression(warehouse, encoding, decode) -> None:
 
 
 def test_compressed_request_body(warehouse) -> None:
-    status, _, body = request(warehouse, body=gzip.compress(b"SELECT 40 + 2"), headers={"Content-Encoding": "gzip"})
+    status, _, body = request(
+        warehouse, body=gzip.compress(b"SELECT 40 + 2"), headers={"Content-Encoding": "gzip"}
+    )
     assert (status, body) == (200, b"42\n")
 
 
@@ -122,7 +129,9 @@ def test_malformed_bodies_are_client_errors(warehouse, headers, body) -> None:
 def test_malformed_native_insert_body_is_400_and_nothing_written(warehouse, warehouse_db) -> None:
     t = f"{warehouse_db}.m"
     request(warehouse, body=f"CREATE TABLE {t} (a UInt32) ENGINE = MergeTree ORDER BY a")
-    status, headers, text = request(warehouse, params={"query": f"INSERT INTO {t} FORMAT Native"}, body=b"\x01\x05garbage")
+    status, headers, text = request(
+        warehouse, params={"query": f"INSERT INTO {t} FORMAT Native"}, body=b"\x01\x05garbage"
+    )
     assert status == 400 and headers["X-ClickHouse-Exception-Code"] == "33"
     assert request(warehouse, body=f"SELECT count() FROM {t}")[2] == b"0\n"
 
@@ -153,8 +162,14 @@ def test_errors_look_like_clickhouse(warehouse) -> None:
 
 
 def test_get_implies_readonly(warehouse, warehouse_db) -> None:
-    status, headers, body = request(warehouse, "GET", {"query": f"CREATE TABLE {warehouse_db}.g (a UInt8) ENGINE = Memory"})
-    assert status == 500 and headers["X-ClickHouse-Exception-Code"] == "164" and b"method GET implies readonly" in body
+    status, headers, body = request(
+        warehouse, "GET", {"query": f"CREATE TABLE {warehouse_db}.g (a UInt8) ENGINE = Memory"}
+    )
+    assert (
+        status == 500
+        and headers["X-ClickHouse-Exception-Code"] == "164"
+        and b"method GET implies readonly" in body
+    )
 
 
 def test_unknown_path_is_404(warehouse) -> None:
@@ -166,12 +181,17 @@ def test_unknown_path_is_404(warehouse) -> None:
     [
         lambda wh: ({}, {"user": wh.user, "password": wh.password}),
         lambda wh: ({"X-ClickHouse-User": wh.user, "X-ClickHouse-Key": wh.password}, {}),
-        lambda wh: ({"Authorization": "Basic " + base64.b64encode(f"{wh.user}:{wh.password}".encode()).decode()}, {}),
+        lambda wh: (
+            {"Authorization": "Basic " + base64.b64encode(f"{wh.user}:{wh.password}".encode()).decode()},
+            {},
+        ),
     ],
 )
 def test_every_credential_form_is_accepted(warehouse, creds) -> None:
     headers, params = creds(warehouse)
-    status, _, body = request(warehouse, params={**params, "query": "SELECT currentDatabase()"}, headers=headers, auth=False)
+    status, _, body = request(
+        warehouse, params={**params, "query": "SELECT currentDatabase()"}, headers=headers, auth=False
+    )
     assert (status, body) == (200, b"default\n")
 
 
@@ -185,6 +205,8 @@ def test_every_credential_form_is_accepted(warehouse, creds) -> None:
     ],
 )
 def test_refused_without_valid_credentials(warehouse, headers, params, status) -> None:
-    got, resp_headers, body = request(warehouse, params={**params, "query": "SELECT 1"}, headers=headers, auth=False)
+    got, resp_headers, body = request(
+        warehouse, params={**params, "query": "SELECT 1"}, headers=headers, auth=False
+    )
     assert got == status and resp_headers["X-ClickHouse-Exception-Code"] == "516"
     assert body.startswith(b"Code: 516. DB::Exception:") and b"AUTHENTICATION_FAILED" in body

@@ -116,8 +116,8 @@ def test_body_stream_peek_skip_and_rebatch() -> None:
 def test_multipart_form_fields() -> None:
     boundary = "XyZ"
     raw = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\nSELECT {{x:String}}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"param_x\"\r\n\r\nhello\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="query"\r\n\r\nSELECT {{x:String}}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="param_x"\r\n\r\nhello\r\n'
         f"--{boundary}--\r\n"
     ).encode()
     fields = body.parse_multipart(f"multipart/form-data; boundary={boundary}", raw)
@@ -127,10 +127,17 @@ def test_multipart_form_fields() -> None:
 def test_params_split_transport_settings_and_query_params() -> None:
     req = params.parse_params(
         [
-            ("query", "SELECT 1"), ("database", "db"), ("client_protocol_version", "54405"),
-            ("session_id", "s1"), ("session_timeout", "120"), ("param_x", "5"),
-            ("max_threads", "2"), ("wait_end_of_query", "1"), ("enable_http_compression", "1"),
-            ("default_format", "JSON"), ("query_id", "q1"),
+            ("query", "SELECT 1"),
+            ("database", "db"),
+            ("client_protocol_version", "54405"),
+            ("session_id", "s1"),
+            ("session_timeout", "120"),
+            ("param_x", "5"),
+            ("max_threads", "2"),
+            ("wait_end_of_query", "1"),
+            ("enable_http_compression", "1"),
+            ("default_format", "JSON"),
+            ("query_id", "q1"),
         ]
     )
     assert (req.query, req.database, req.session_id, req.session_timeout) == ("SELECT 1", "db", "s1", 120)
@@ -171,8 +178,13 @@ def test_insert_shape_without_newline_starts_at_first_non_blank() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["INSERT INTO t VALUES (1)", "INSERT INTO t SELECT 1 FORMAT x", "SELECT 1 FORMAT JSON", "",
-     "INSERT INTO t (a) VALUES ('FORMAT Native')"],
+    [
+        "INSERT INTO t VALUES (1)",
+        "INSERT INTO t SELECT 1 FORMAT x",
+        "SELECT 1 FORMAT JSON",
+        "",
+        "INSERT INTO t (a) VALUES ('FORMAT Native')",
+    ],
 )
 def test_insert_shape_ignores_other_statements(text: str) -> None:
     assert sql.insert_with_format(text) is None
@@ -196,15 +208,19 @@ def test_external_table_functions_are_found_outside_strings() -> None:
 
 def test_engine_messages_become_clickhouse_errors() -> None:
     err = errors.from_engine_message(
-        "Streaming insert finish failed: Code: 33. DB::Exception: Cannot read all data. (CANNOT_READ_ALL_DATA) "
+        "Streaming insert finish failed: Code: 33. DB::Exception: Cannot read all data. "
+        "(CANNOT_READ_ALL_DATA) "
         "(version 26.9.2.1)"
     )
     assert err.code == 33 and err.http_status == 400
     assert err.body().decode().startswith("Code: 33. DB::Exception: Cannot read all data.")
-    unknown = errors.from_engine_message("Code: 60. DB::Exception: Unknown table expression identifier 'x'. (UNKNOWN_TABLE)")
+    unknown = errors.from_engine_message(
+        "Code: 60. DB::Exception: Unknown table expression identifier 'x'. (UNKNOWN_TABLE)"
+    )
     assert unknown.http_status == 404
     assert unknown.body().decode() == (
-        "Code: 60. DB::Exception: Unknown table expression identifier 'x'. (UNKNOWN_TABLE) (version 26.9.2.1)\n"
+        "Code: 60. DB::Exception: Unknown table expression identifier 'x'. (UNKNOWN_TABLE) "
+        "(version 26.9.2.1)\n"
     )
     assert errors.from_engine_message("Code: 62. DB::Exception: Syntax error").http_status == 400
     assert errors.from_engine_message("weird failure").code == 1001
@@ -212,8 +228,12 @@ def test_engine_messages_become_clickhouse_errors() -> None:
 
 def test_credentials_from_basic_headers_and_params() -> None:
     basic = "Basic " + base64.b64encode(b"errorhub:pw:with:colons").decode()
-    assert extract_credentials({"Authorization": basic}, {}) == Credentials("errorhub", "pw:with:colons", True)
-    assert extract_credentials({"X-ClickHouse-User": "u", "X-ClickHouse-Key": "k"}, {}) == Credentials("u", "k", True)
+    assert extract_credentials({"Authorization": basic}, {}) == Credentials(
+        "errorhub", "pw:with:colons", True
+    )
+    assert extract_credentials({"X-ClickHouse-User": "u", "X-ClickHouse-Key": "k"}, {}) == Credentials(
+        "u", "k", True
+    )
     assert extract_credentials({}, {"user": "u", "password": "p"}) == Credentials("u", "p", True)
     assert extract_credentials({}, {}) == Credentials("default", "", False)
 

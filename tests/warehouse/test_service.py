@@ -24,7 +24,8 @@ def _ping(wh: RunningWarehouse) -> bytes:
 def test_sixteen_concurrent_clients_mixing_inserts_and_reads(warehouse, warehouse_db) -> None:
     table = f"{warehouse_db}.conc"
     warehouse.client().command(
-        f"CREATE TABLE {table} (worker UInt8, batch UInt16, v UInt64) ENGINE = MergeTree ORDER BY (worker, batch)"
+        f"CREATE TABLE {table} (worker UInt8, batch UInt16, v UInt64) "
+        "ENGINE = MergeTree ORDER BY (worker, batch)"
     )
     failures: list[str] = []
     barrier = threading.Barrier(16)
@@ -34,12 +35,16 @@ def test_sixteen_concurrent_clients_mixing_inserts_and_reads(warehouse, warehous
             client = warehouse.client(compress=["lz4", "zstd", False][w % 3])
             barrier.wait()
             for batch in range(15):
-                client.insert(table, [[w, batch, i] for i in range(500)], column_names=["worker", "batch", "v"])
+                client.insert(
+                    table, [[w, batch, i] for i in range(500)], column_names=["worker", "batch", "v"]
+                )
                 got = client.query(f"SELECT count(), sum(v) FROM {table} WHERE worker = {w}").result_rows[0]
                 expected = ((batch + 1) * 500, (batch + 1) * 124750)
                 if got != expected:
                     failures.append(f"worker {w} batch {batch}: {got} != {expected}")
-                client.query(f"SELECT worker, count() FROM {table} GROUP BY worker").result_rows
+                groups = client.query(f"SELECT worker, count() FROM {table} GROUP BY worker").result_rows
+                if not any(g[0] == w for g in groups):
+                    failures.append(f"worker {w} missing from the group-by")
         except Exception as ex:  # collected and asserted below
             failures.append(f"worker {w}: {ex!r}")
 
@@ -49,7 +54,9 @@ def test_sixteen_concurrent_clients_mixing_inserts_and_reads(warehouse, warehous
     for t in threads:
         t.join(240)
     assert not failures
-    assert warehouse.client().query(f"SELECT count(), uniqExact(worker) FROM {table}").result_rows == [(16 * 15 * 500, 16)]
+    assert warehouse.client().query(f"SELECT count(), uniqExact(worker) FROM {table}").result_rows == [
+        (16 * 15 * 500, 16)
+    ]
 
 
 def test_ping_answers_while_a_long_query_runs(warehouse) -> None:
@@ -59,7 +66,9 @@ def test_ping_answers_while_a_long_query_runs(warehouse) -> None:
     def long_query() -> None:
         client = warehouse.client(send_receive_timeout=120)
         result.append(
-            client.query("SELECT sum(sleepEachRow(0.5)) FROM numbers(12) SETTINGS max_block_size = 1").result_rows
+            client.query(
+                "SELECT sum(sleepEachRow(0.5)) FROM numbers(12) SETTINGS max_block_size = 1"
+            ).result_rows
         )
         done.set()
 
@@ -67,7 +76,8 @@ def test_ping_answers_while_a_long_query_runs(warehouse) -> None:
     thread.start()
     watcher = warehouse.client()
     while not watcher.query(
-        "SELECT count() FROM system.processes WHERE query LIKE '%sleepEachRow(0.5)%' AND query NOT LIKE '%processes%'"
+        "SELECT count() FROM system.processes "
+        "WHERE query LIKE '%sleepEachRow(0.5)%' AND query NOT LIKE '%processes%'"
     ).result_rows[0][0]:
         assert not done.is_set(), "the long query ended before it was seen running"
     pings = [_ping(warehouse) for _ in range(5)]
@@ -83,7 +93,9 @@ def test_acknowledged_inserts_survive_kill_9(fresh_warehouse) -> None:
     client.command("CREATE DATABASE d")
     client.command("CREATE TABLE d.t (a UInt64, s String) ENGINE = MergeTree ORDER BY a")
     for batch in range(5):
-        summary = client.insert("d.t", [[batch * 1000 + i, "x" * 50] for i in range(1000)], column_names=["a", "s"])
+        summary = client.insert(
+            "d.t", [[batch * 1000 + i, "x" * 50] for i in range(1000)], column_names=["a", "s"]
+        )
         assert summary.written_rows == 1000
     fresh_warehouse.kill()
     fresh_warehouse.start()
@@ -112,9 +124,22 @@ def test_second_server_on_the_same_folder_fails_clearly(fresh_warehouse) -> None
 def test_refuses_to_start_without_a_password(tmp_path) -> None:
     env = {**os.environ, "ERRORHUB_WAREHOUSE_PASSWORD": "", "ERRORHUB_HOME": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-m", "warehouse.server", "--port", str(free_port()), "--data-dir", str(tmp_path / "d"),
-         "--readonly-password", "x"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "warehouse.server",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--readonly-password",
+            "x",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0 and "ERRORHUB_WAREHOUSE_PASSWORD" in proc.stderr
     assert not (tmp_path / "d").exists()

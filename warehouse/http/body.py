@@ -111,6 +111,16 @@ class BodyStream:
     def chunks(self, min_size: int = 4 << 20) -> Iterator[bytes]:
         """The remaining bytes, re-batched into pieces of at least `min_size` (but the last)."""
         while True:
+            if not self._buffer and not self._done:
+                # Large pieces go through without a copy.
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    self._done = True
+                    return
+                if len(chunk) >= min_size:
+                    yield chunk
+                    continue
+                self._buffer += chunk
             while len(self._buffer) < min_size and self._pull():
                 pass
             if not self._buffer:

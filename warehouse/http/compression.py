@@ -33,7 +33,7 @@ class _Frames:
         self._d = factory()
         self._open = False  # inside a frame that has not ended yet
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> list[bytes]:
         out = []
         while data:
             self._open = True
@@ -43,7 +43,7 @@ class _Frames:
             data = self._d.unused_data
             self._d = self._factory()
             self._open = False
-        return b"".join(out)
+        return out
 
     def finish(self) -> None:
         if self._open:
@@ -54,8 +54,8 @@ class _Brotli:
     def __init__(self) -> None:
         self._d = brotli.Decompressor()
 
-    def feed(self, data: bytes) -> bytes:
-        return self._d.process(data)
+    def feed(self, data: bytes) -> list[bytes]:
+        return [self._d.process(data)]
 
     def finish(self) -> None:
         if not self._d.is_finished():
@@ -85,9 +85,9 @@ def decode_stream(chunks: Iterable[bytes], content_encoding: str | None) -> Iter
     decoder = _decoder(encoding)
     try:
         for chunk in chunks:
-            out = decoder.feed(chunk)
-            if out:
-                yield out
+            for out in decoder.feed(chunk):
+                if out:
+                    yield out
         decoder.finish()
     except ClickHouseError:
         raise

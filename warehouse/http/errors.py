@@ -37,15 +37,45 @@ CODE_NAMES: dict[int, str] = {
 }
 
 _BAD_REQUEST = {
-    6, 15, 25, 26, 27, 36, 38, 41, 44, 53, 62, 72, 117, 167, 168, 169, 427,
+    6,
+    15,
+    25,
+    26,
+    27,
+    36,
+    38,
+    41,
+    44,
+    53,
+    62,
+    72,
+    117,
+    167,
+    168,
+    169,
+    427,
     # Not 400 in ClickHouse (500 there), but a malformed request body is the client's fault.
-    33, 271, 1000,
+    33,
+    271,
+    1000,
 }
 _NOT_FOUND = {46, 47, 50, 56, 60, 63, 73, 81, 115, 336, 511}
 _STATUS_BY_CODE = {
-    194: 401, 192: 403, 193: 403, 516: 403, 512: 403, 497: 403,
-    202: 503, 209: 503, 76: 503, 439: 503,
-    381: 411, 159: 408, 48: 501, 415: 415, 307: 413,
+    194: 401,
+    192: 403,
+    193: 403,
+    516: 403,
+    512: 403,
+    497: 403,
+    202: 503,
+    209: 503,
+    76: 503,
+    439: 503,
+    381: 411,
+    159: 408,
+    48: 501,
+    415: 415,
+    307: 413,
 }
 
 _CODE_RE = re.compile(r"Code: (\d+)\.")
@@ -94,7 +124,7 @@ def from_engine_message(text: str) -> ClickHouseError:
     if not match:
         return ClickHouseError(1001, text.strip() or "Unknown engine error")
     code = int(match.group(1))
-    message = text[match.end():].strip()
+    message = text[match.end() :].strip()
     message = message.removeprefix("DB::Exception:").strip()
     # chDB sometimes chains two exceptions: keep the last, most specific one.
     tail = message.rfind("Code: ")

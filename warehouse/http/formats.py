@@ -17,8 +17,17 @@ _EXACT = {
     "md": "text/markdown; charset=UTF-8",
 }
 _BINARY_PREFIXES = (
-    "native", "rowbinary", "arrow", "parquet", "orc", "avro",
-    "protobuf", "capnproto", "msgpack", "npy", "bson",
+    "native",
+    "rowbinary",
+    "arrow",
+    "parquet",
+    "orc",
+    "avro",
+    "protobuf",
+    "capnproto",
+    "msgpack",
+    "npy",
+    "bson",
 )
 
 

@@ -21,7 +21,7 @@ from warehouse.http.compression import choose_response_encoding, compress_body, 
 from warehouse.http.errors import ClickHouseError, bad_request
 from warehouse.http.formats import content_type
 from warehouse.http.guard import check_statement
-from warehouse.http.params import RequestParams, parse_params, set_statement
+from warehouse.http.params import RequestParams, parse_params
 from warehouse.http.sql import insert_with_format, output_format, produces_result
 
 log = logging.getLogger("warehouse.request")
@@ -131,8 +131,7 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             raw = RawBody(body_mod.transfer_chunks(self.rfile, self.headers))
             stream = body_mod.BodyStream(self._decoded(raw, req))
             stream = self._apply_form(stream, req)
-            if not self.app.begin_request():
-                raise ClickHouseError(202, "The warehouse is shutting down", 503)
+            self.app.begin_request()
             try:
                 outcome, fmt = self._execute(account, req, stream, record)
             finally:
@@ -178,18 +177,13 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         shape = insert_with_format(head.decode("latin-1"))
         engine = self.app.engine
         session = (req.session_id, req.session_timeout, req.session_check)
-        with engine.handle(account.user, account.readonly, *session) as handle:
-            self._prepare(handle, req)
+        with (
+            engine.handle(account.user, account.readonly, *session) as handle,
+            handle.request_scope(req.database, req.settings, restore=req.session_id is not None),
+        ):
             if shape is not None:
                 return self._insert(handle, account, shape, prefix, stream, record), None
             return self._select(handle, account, req, prefix, stream, record)
-
-    def _prepare(self, handle, req: RequestParams) -> None:
-        if req.database:
-            handle.use(req.database)
-        statement = set_statement(req.settings)
-        if statement:
-            handle.execute(statement)
 
     def _insert(self, handle, account, shape, prefix: bytes, stream, record) -> Outcome:
         statement = shape.statement.encode("latin-1").decode("utf-8", errors="strict")
@@ -199,7 +193,7 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             stream.skip(shape.data_start - len(prefix))
             first = []
         else:
-            first = [prefix[shape.data_start:]]
+            first = [prefix[shape.data_start :]]
         return handle.insert(statement, shape.fmt, itertools.chain(first, stream.chunks()))
 
     def _select(self, handle, account, req: RequestParams, prefix: bytes, stream, record):
@@ -294,9 +288,17 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         query = " ".join(record.query.split())[:160]
         log.info(
             '%s %s %s user=%s status=%d code=%d ms=%.1f bytes_out=%d%s%s query="%s"',
-            self.client_address[0], self.command, urlsplit(self.path).path, record.user,
-            record.status, record.code, elapsed_ms, record.bytes_out, rows,
-            f" session={record.session}" if record.session else "", query,
+            self.client_address[0],
+            self.command,
+            urlsplit(self.path).path,
+            record.user,
+            record.status,
+            record.code,
+            elapsed_ms,
+            record.bytes_out,
+            rows,
+            f" session={record.session}" if record.session else "",
+            query,
         )
 
 

@@ -133,8 +133,6 @@ def produces_result(sql: str) -> bool:
 
 def external_table_function(sql: str) -> str | None:
     """Name of a file/network/program table function used by the statement, if any."""
-    code = "".join(
-        sql[t.start:t.end] + " " for t in tokens(sql)
-    )
+    code = "".join(sql[t.start : t.end] + " " for t in tokens(sql))
     match = EXTERNAL_TABLE_FUNCTIONS.search(code)
     return match.group(1) if match else None
