@@ -40,6 +40,11 @@ lint:
 
 eval:             ## grouping quality: Loghub-2k GA and the labelled traceback corpus; PII recall
 	python3 $(GA) --cmd '.venv/bin/errorhub cluster {input} -o {output}' $(LOGHUB)/*.csv
+	$(PY) -m eval.tracebacks.score
+	$(PY) -m eval.pii
+
+eval-corpus:      ## regenerate the traceback corpus by running faulty Python/Node/Java/Rust/C programs
+	$(PY) -m eval.tracebacks.generate
 
 bench-warehouse:
 	$(PY) -m bench.warehouse_bench
