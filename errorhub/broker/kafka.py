@@ -39,11 +39,18 @@ def admin_config(settings: Settings) -> dict[str, Any]:
 
 
 def producer_config(settings: Settings, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Durable producer: every write acknowledged by all in-sync replicas, no duplicates on retry."""
+    """Durable, ordered, at-least-once producer: acks from all in-sync replicas, retries forever
+    within message.timeout.ms, one request in flight per broker so retries keep the order.
+    Consumers must tolerate duplicates (a retried batch whose ack was lost is written twice).
+    """
     return {
         **_client_base(settings),
         "acks": "all",
-        "enable.idempotence": True,
+        # Tansu quirk: after a kill -9, retried idempotent batches are acked as duplicates but
+        # were never stored (measured: 9,408 of 161,500 acked lost over 10 kills); without
+        # idempotence the same test loses nothing (duplicates instead), at equal throughput.
+        "enable.idempotence": False,
+        "max.in.flight.requests.per.connection": 1,
         "linger.ms": 10,
         "batch.size": 1_000_000,
         "compression.type": "lz4",

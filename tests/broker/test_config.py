@@ -68,7 +68,10 @@ def test_client_configs_are_durable_and_only_name_the_bootstrap(tmp_path):
     settings = settings_for(tmp_path, kafka_bootstrap="kafka-1:9092,kafka-2:9092")
     producer = producer_config(settings, {"linger.ms": 1})
     assert producer["bootstrap.servers"] == "kafka-1:9092,kafka-2:9092"
-    assert producer["acks"] == "all" and producer["enable.idempotence"] is True
+    assert producer["acks"] == "all"
+    # Idempotence is off on purpose (Tansu loses acked retries); order comes from one in flight.
+    assert producer["enable.idempotence"] is False
+    assert producer["max.in.flight.requests.per.connection"] == 1
     assert producer["linger.ms"] == 1
     consumer = consumer_config(settings, "g")
     assert consumer["group.id"] == "g" and consumer["enable.auto.commit"] is False
