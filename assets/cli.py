@@ -7,6 +7,7 @@ Heavy modules (clickhouse-connect, the status logic) are imported inside the com
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -22,10 +23,10 @@ def register(app: typer.Typer) -> None:
 
     @pattern_app.command("status")
     def status(
-        pattern_id: str = typer.Argument(..., help="Pattern id (see `errorhub pattern list`)."),
-        to: Target = typer.Argument(..., help="New status."),
-        by: str = typer.Option(..., "--by", help="Who makes the change."),
-        why: str = typer.Option(..., "--why", help="Why (kept in the status log)."),
+        pattern_id: Annotated[str, typer.Argument(help="Pattern id (see `errorhub pattern list`).")],
+        to: Annotated[Target, typer.Argument(help="New status.")],
+        by: Annotated[str, typer.Option("--by", help="Who makes the change.")],
+        why: Annotated[str, typer.Option("--why", help="Why (kept in the status log).")],
     ) -> None:
         """Move a pattern to Resolved, Ignored or back to Open (appended to pattern_status_log)."""
         from assets.lib.status import MANUAL_TARGETS, StatusError, change_status
@@ -44,8 +45,8 @@ def register(app: typer.Typer) -> None:
 
     @pattern_app.command("list")
     def list_(
-        status: str = typer.Option("", "--status", help="Only this status (Open, Resolved, Ignored, Regressed)."),
-        limit: int = typer.Option(20, "--limit", min=1, max=1000),
+        status: Annotated[str, typer.Option("--status", help="Only this status (Open, Resolved, ...).")] = "",
+        limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
     ) -> None:
         """Patterns by priority rank, with severity and status."""
         from assets.lib.status import list_patterns
@@ -56,7 +57,9 @@ def register(app: typer.Typer) -> None:
         if not rows:
             typer.echo("no patterns")
             return
-        typer.echo(f"{'pattern':<20} {'sev':<4} {'status':<9} {'events':>8} {'users':>6} {'rank':>6}  message")
+        typer.echo(
+            f"{'pattern':<20} {'sev':<4} {'status':<9} {'events':>8} {'users':>6} {'rank':>6}  message"
+        )
         for r in rows:
             typer.echo(
                 f"{r['pattern_id']:<20} {r['severity']:<4} {r['status']:<9} {r['occurrences']:>8} "

@@ -3,7 +3,6 @@
 Both default to `errorhub.settings` / ERRORHUB_* variables; tests pass explicit values.
 """
 
-
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager

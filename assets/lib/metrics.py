@@ -256,7 +256,8 @@ FROM
     WHERE timestamp > {now} - INTERVAL 7 DAY AND timestamp <= {now} AND fingerprint != ''
     GROUP BY project, fingerprint
 ) AS f
-INNER JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m ON m.fingerprint = f.fingerprint
+INNER JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m
+    ON m.fingerprint = f.fingerprint
 LEFT JOIN
 (
     SELECT toString(project) AS project, count() AS total
@@ -362,7 +363,8 @@ def daily_rows(client: Client, the_day: date, now: datetime) -> list[MetricsDail
     history = load_status_history(client, as_of=end - timedelta(milliseconds=1))
     events = _by_project(
         client,
-        f"SELECT {_PROJECT}, count(), uniqExactIf(user_id, user_id != ''), uniqExactIf(m.pattern_id, m.pattern_id != '') "
+        f"SELECT {_PROJECT}, count(), uniqExactIf(user_id, user_id != ''), "
+        f"uniqExactIf(m.pattern_id, m.pattern_id != '') "
         f"FROM (SELECT project, user_id, fingerprint FROM events_clean FINAL WHERE {window}) AS e "
         f"LEFT JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m "
         f"ON m.fingerprint = e.fingerprint {_SETS}",
@@ -376,13 +378,15 @@ def daily_rows(client: Client, the_day: date, now: datetime) -> list[MetricsDail
     new = dict(
         client.query(
             f"SELECT toString(project), uniqExact(pattern_id) FROM "
-            f"(SELECT project, pattern_id, min(first_seen) AS f FROM patterns FINAL GROUP BY project, pattern_id) "
+            f"(SELECT project, pattern_id, min(first_seen) AS f FROM patterns FINAL "
+            f"GROUP BY project, pattern_id) "
             f"WHERE {in_day} GROUP BY project"
         ).result_rows
     )
     new[ALL_PROJECTS] = int(
         client.command(
-            f"SELECT count() FROM (SELECT pattern_id, min(first_seen) AS f FROM patterns FINAL GROUP BY pattern_id) "
+            f"SELECT count() FROM "
+            f"(SELECT pattern_id, min(first_seen) AS f FROM patterns FINAL GROUP BY pattern_id) "
             f"WHERE {in_day}"
         )
     )

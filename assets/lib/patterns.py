@@ -23,7 +23,8 @@ def load_fingerprints(client: Client) -> list[FingerprintRow]:
     """
     first_seen = dict(
         client.query(
-            "SELECT fingerprint, min(timestamp) FROM events_clean WHERE fingerprint != '' GROUP BY fingerprint"
+            "SELECT fingerprint, min(timestamp) FROM events_clean "
+            "WHERE fingerprint != '' GROUP BY fingerprint"
         ).result_rows
     )
     rows: dict[str, FingerprintRow] = {}

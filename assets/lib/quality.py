@@ -76,7 +76,7 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation]) -> Outcome:
 
 # ------------------------------------------------------------------------- events_clean
 
-REQUIRED = ("event_id", "project", "fingerprint", "canonical_msg", "message", "error_type")
+REQUIRED = ("event_id", "project", "fingerprint", "canonical_msg", "message")  # logs may lack error_type
 PII_COLUMNS = ("message", "stack_trace", "snippet", "file_path", "user_id")
 
 
@@ -84,7 +84,8 @@ def recent_clean_events(client: Client, hours: int, limit: int) -> pd.DataFrame:
     """The most recently ingested clean events (the sweep's window)."""
     return client.query_df(
         f"SELECT toString(event_id) AS event_id, project, toString(level) AS level, "
-        f"toString(language) AS language, fingerprint, canonical_msg, message, toString(error_type) AS error_type, "
+        f"toString(language) AS language, fingerprint, canonical_msg, message, "
+        f"toString(error_type) AS error_type, "
         f"stack_trace, snippet, file_path, user_id, timestamp, length(signature) AS signature_len "
         f"FROM events_clean WHERE ingested_at > now64(3) - INTERVAL {int(hours)} HOUR "
         f"ORDER BY ingested_at DESC LIMIT {int(limit)}"
@@ -95,9 +96,7 @@ def completeness(frame: pd.DataFrame) -> Outcome:
     frame = frame.copy()
     for col in REQUIRED:  # ClickHouse has no NULL here: an empty string is the missing value
         frame[col] = frame[col].astype(object).where(frame[col].astype(str) != "", None)
-    expectations: list[Expectation] = [
-        ("ExpectColumnValuesToNotBeNull", {"column": col}) for col in REQUIRED
-    ]
+    expectations: list[Expectation] = [("ExpectColumnValuesToNotBeNull", {"column": col}) for col in REQUIRED]
     expectations += [
         ("ExpectColumnValuesToBeInSet", {"column": "level", "value_set": [v.value for v in Level]}),
         ("ExpectColumnValuesToBeInSet", {"column": "language", "value_set": [v.value for v in Language]}),

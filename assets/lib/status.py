@@ -119,7 +119,8 @@ class Regression:
     @property
     def reason(self) -> str:
         return (
-            f"{self.new_events} new event(s) since it was resolved at {self.resolved_at:%Y-%m-%d %H:%M:%S} UTC; "
+            f"{self.new_events} new event(s) since it was resolved at "
+            f"{self.resolved_at:%Y-%m-%d %H:%M:%S} UTC; "
             f"first at {self.first_new_event:%Y-%m-%d %H:%M:%S} UTC"
         )
 
@@ -131,11 +132,13 @@ FROM
 (
     SELECT fingerprint, timestamp FROM events_clean
     WHERE fingerprint IN (
-        SELECT fingerprint FROM fingerprint_patterns FINAL WHERE pattern_id IN (SELECT pattern_id FROM resolved)
+        SELECT fingerprint FROM fingerprint_patterns FINAL
+        WHERE pattern_id IN (SELECT pattern_id FROM resolved)
     )
     AND timestamp > (SELECT min(status_changed_at) FROM resolved)
 ) AS e
-INNER JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m ON m.fingerprint = e.fingerprint
+INNER JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m
+    ON m.fingerprint = e.fingerprint
 INNER JOIN resolved AS s ON s.pattern_id = m.pattern_id
 WHERE e.timestamp > s.status_changed_at
 GROUP BY s.pattern_id, s.status_changed_at
@@ -171,5 +174,3 @@ def list_patterns(client: Client, status: str | None = None, limit: int = 20) ->
         parameters={"s": status} if status else None,
     )
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
-
-

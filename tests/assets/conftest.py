@@ -42,3 +42,12 @@ def wh(warehouse, warehouse_db, monkeypatch, tmp_path):
     finally:
         client.close()
         get_settings.cache_clear()
+
+
+@pytest.fixture
+def instance():
+    """A throwaway Dagster instance (temp DAGSTER_HOME) that records runs, materializations, checks."""
+    import dagster as dg
+
+    with dg.instance_for_test() as inst:
+        yield inst

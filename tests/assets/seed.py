@@ -6,7 +6,7 @@ fingerprint  pattern (stream)  project  events (time: user, execution)
 fpA1         pA1               alpha    T-10d u1 x0, T-2d u2 x0, T-30min u1 e1      (resolved T-1d)
 fpA2         pA2 (near-dup A1) alpha    T-5d u3 x0, T-3h u4 e2                     → merged into pA1
 fpB          pB                alpha    T-20d u5 x0, T-15d u5 x0                   (resolved T-14d)
-fpC          pC                beta     T-40d u6 x0, T-3d u6 x0                    (resolved T-35d, regressed T-3d, resolved T-2d)
+fpC          pC                beta     T-40d u6 x0, T-3d u6 x0 (resolved T-35d, regr. T-3d, resolved T-2d)
 fpD          pD                alpha    T-2h u7 e3, level fatal                    (ignored T-1h)
 fpE          (unmapped)        beta     T-5h u8 e4
 
@@ -59,8 +59,13 @@ EVENTS = [  # (fingerprint, project, age, user, execution, level, error_type)
     ("fpE", "beta", 5 * H, "u8", "e4", "error", "IndexError"),
 ]
 
-MAPPING = [("fpA1", "pA1", 10 * D), ("fpA2", "pA2", 5 * D), ("fpB", "pB", 20 * D), ("fpC", "pC", 40 * D),
-           ("fpD", "pD", 2 * H)]
+MAPPING = [
+    ("fpA1", "pA1", 10 * D),
+    ("fpA2", "pA2", 5 * D),
+    ("fpB", "pB", 20 * D),
+    ("fpC", "pC", 40 * D),
+    ("fpD", "pD", 2 * H),
+]
 
 STATUS = [  # (pattern, age, from, to)
     ("pB", 14 * D, "Open", "Resolved"),
@@ -72,21 +77,57 @@ STATUS = [  # (pattern, age, from, to)
 ]
 
 EXECUTIONS = [  # (execution, project, age, status)
-    ("e1", "alpha", 30 * M, "error"), ("e2", "alpha", 3 * H, "success"), ("e3", "alpha", 2 * H, "success"),
-    ("e5", "alpha", 6 * H, "success"), ("e4", "beta", 5 * H, "error"), ("e6", "beta", 7 * H, "killed"),
+    ("e1", "alpha", 30 * M, "error"),
+    ("e2", "alpha", 3 * H, "success"),
+    ("e3", "alpha", 2 * H, "success"),
+    ("e5", "alpha", 6 * H, "success"),
+    ("e4", "beta", 5 * H, "error"),
+    ("e6", "beta", 7 * H, "killed"),
     ("x9", "alpha", 2 * D, "error"),
 ]
 
 
 def seed(client, t: datetime) -> None:
     sig = signatures()
-    cols = ["event_id", "timestamp", "project", "user_id", "execution_id", "level", "error_type", "message",
-            "canonical_msg", "fingerprint", "signature", "stack_trace", "pattern_id", "ingested_at"]
+    cols = [
+        "event_id",
+        "timestamp",
+        "project",
+        "language",
+        "user_id",
+        "execution_id",
+        "level",
+        "error_type",
+        "message",
+        "canonical_msg",
+        "fingerprint",
+        "signature",
+        "stack_trace",
+        "pattern_id",
+        "ingested_at",
+    ]
     rows = []
     for fp, project, age, user, execution, level, etype in EVENTS:
         msg = f"{etype}: failure in {fp}"
-        rows.append([uuid.uuid4(), t - age, project, user, execution, level, etype, msg, msg, fp, sig[fp],
-                     f"Traceback for {fp}", "", t - age])
+        rows.append(
+            [
+                uuid.uuid4(),
+                t - age,
+                project,
+                "python",
+                user,
+                execution,
+                level,
+                etype,
+                msg,
+                msg,
+                fp,
+                sig[fp],
+                f"Traceback for {fp}",
+                "",
+                t - age,
+            ]
+        )
     client.insert("events_clean", rows, column_names=cols)
     client.insert(
         "fingerprint_patterns",

@@ -25,9 +25,19 @@ def test_definitions_load_and_validate():
     dg.Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert {"pattern_clusters", "patterns", "pattern_counts", "pattern_mttr", "metrics_summary",
-            "metrics_daily", "daily_report", "events_clean", "events_raw", "dead_letters",
-            "fingerprint_patterns"} <= keys
+    assert {
+        "pattern_clusters",
+        "patterns",
+        "pattern_counts",
+        "pattern_mttr",
+        "metrics_summary",
+        "metrics_daily",
+        "daily_report",
+        "events_clean",
+        "events_raw",
+        "dead_letters",
+        "fingerprint_patterns",
+    } <= keys
     for external in ("events_clean", "events_raw", "dead_letters", "fingerprint_patterns"):
         assert not repo.asset_graph.get(dg.AssetKey(external)).is_materializable
 
@@ -103,7 +113,9 @@ def test_beam_replay_streams_subprocess_output_into_the_run_log():
 
 
 def test_beam_replay_nonzero_exit_fails_the_run_with_the_last_lines():
-    result, _ = _replay(python=sys.executable, module="tests.assets.replay_stub", extra_args=["--exit-code", "3"])
+    result, _ = _replay(
+        python=sys.executable, module="tests.assets.replay_stub", extra_args=["--exit-code", "3"]
+    )
     assert not result.success
     failure = result.failure_data_for_node("beam_replay").user_failure_data
     assert "exited with code 3" in failure.description

@@ -19,8 +19,16 @@ D, H = timedelta(days=1), timedelta(hours=1)
 
 
 def figures(**overrides) -> PatternFigures:
-    base = dict(error_type="KeyError", fatal_events=0, distinct_users=1, events_1h=0, events_24h=1,
-                events_7d=1, first_seen=T - 10 * D, last_seen=T - H)
+    base = dict(
+        error_type="KeyError",
+        fatal_events=0,
+        distinct_users=1,
+        events_1h=0,
+        events_24h=1,
+        events_7d=1,
+        first_seen=T - 10 * D,
+        last_seen=T - H,
+    )
     return PatternFigures(**{**base, **overrides})
 
 
@@ -72,8 +80,13 @@ def test_cluster_merges_a_near_duplicate_into_the_oldest_pattern_and_is_stable()
     assert result.mapping == {"old": "P_old", "dup": "P_old", "other": "P_other"}
     assert result.changed == {"dup": "P_old"}
     assert result.merges == {"P_dup": "P_old"}
-    again = cluster([FingerprintRow(r.fingerprint, r.signature, r.first_seen, result.mapping[r.fingerprint])
-                     for r in rows], 0.8)
+    again = cluster(
+        [
+            FingerprintRow(r.fingerprint, r.signature, r.first_seen, result.mapping[r.fingerprint])
+            for r in rows
+        ],
+        0.8,
+    )
     assert again.mapping == result.mapping and again.changed == {} and again.merges == {}
 
 
@@ -173,14 +186,37 @@ def test_report_renders_escaped_html():
     from assets.lib.models import ALL_PROJECTS, MetricsSummary
     from assets.lib.report import ReportData, render
 
-    row = dict(pattern_id="p1", project="alpha", severity="High", status="Open", error_type="XSS",
-               message="<script>alert(1)</script>", occurrences=3, distinct_users=2, first_seen=T,
-               last_seen=T, rank=1.5)
+    row = dict(
+        pattern_id="p1",
+        project="alpha",
+        severity="High",
+        status="Open",
+        error_type="XSS",
+        message="<script>alert(1)</script>",
+        occurrences=3,
+        distinct_users=2,
+        first_seen=T,
+        last_seen=T,
+        rank=1.5,
+    )
     data = ReportData(
-        generated_at=T, since=T - D, top_patterns=[row], new_patterns=[row],
-        regressions=[dict(pattern_id="p9", changed_at=T, reason="2 new event(s)", error_type="E", message="m")],
-        summary=[MetricsSummary(project=ALL_PROJECTS, patterns=5, open_patterns=4, mttr_avg_seconds=7200,
-                                reopen_rate=0.25, computed_at=T)],
+        generated_at=T,
+        since=T - D,
+        top_patterns=[row],
+        new_patterns=[row],
+        regressions=[
+            dict(pattern_id="p9", changed_at=T, reason="2 new event(s)", error_type="E", message="m")
+        ],
+        summary=[
+            MetricsSummary(
+                project=ALL_PROJECTS,
+                patterns=5,
+                open_patterns=4,
+                mttr_avg_seconds=7200,
+                reopen_rate=0.25,
+                computed_at=T,
+            )
+        ],
     )
     subject, html = render(data)
     assert subject == "errorhub daily report 2026-06-01: 4 open patterns, 1 new, 1 regressed"

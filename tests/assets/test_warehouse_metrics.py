@@ -24,22 +24,32 @@ def rows(client, sql):
     return [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
 
 
-def run_patterns_and_metrics(wh):
+def run_patterns_and_metrics(wh, instance):
     result = dg.materialize(
-        [pattern_clusters, patterns, pattern_counts, pattern_mttr, metrics_summary, *pattern_checks,
-         *metric_checks[:3]],
+        [
+            pattern_clusters,
+            patterns,
+            pattern_counts,
+            pattern_mttr,
+            metrics_summary,
+            *pattern_checks,
+            *metric_checks[:3],
+        ],
         resources={"warehouse": wh.resource},
+        instance=instance,
     )
     assert result.success
     return result
 
 
-def test_patterns_merge_and_statistics(wh):
+def test_patterns_merge_and_statistics(wh, instance):
     t = anchor()
     seed(wh.client, t)
-    result = run_patterns_and_metrics(wh)
+    result = run_patterns_and_metrics(wh, instance)
 
-    mapping = dict(wh.client.query("SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL").result_rows)
+    mapping = dict(
+        wh.client.query("SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL").result_rows
+    )
     assert mapping == {"fpA1": "pA1", "fpA2": "pA1", "fpB": "pB", "fpC": "pC", "fpD": "pD", "fpE": PATTERN_E}
     meta = result.asset_materializations_for_node("pattern_clusters")[0].metadata
     assert meta["patterns_merged"].value == 1 and meta["mapping_rows_written"].value == 2
@@ -53,6 +63,7 @@ def test_patterns_merge_and_statistics(wh):
     assert a1["error_type"] == "ValueError" and a1["sample_trace"].startswith("Traceback for fpA")
     severities = {p: r["severity"] for p, r in got.items()}
     assert severities == {"pA1": "Med", "pB": "Low", "pC": "Low", "pD": "High", PATTERN_E: "Med"}
+
     # rank = (ln(1 + events_7d) + 2 ln(1 + users)) * 2^(-hours quiet / 24), by hand, where
     # "quiet" is measured from the seeded last event to the run's clock (updated_at)
     def quiet_days(r):
@@ -68,13 +79,16 @@ def test_patterns_merge_and_statistics(wh):
     assert checks["every_fingerprint_one_pattern"].metadata["rows_checked"].value == 6
 
 
-def test_window_counts_and_failure_rate(wh):
+def test_window_counts_and_failure_rate(wh, instance):
     t = anchor()
     seed(wh.client, t)
-    run_patterns_and_metrics(wh)
-    counts = {(r["project"], r["pattern_id"]): r for r in rows(wh.client, "SELECT * FROM pattern_counts FINAL")}
+    run_patterns_and_metrics(wh, instance)
+    counts = {
+        (r["project"], r["pattern_id"]): r for r in rows(wh.client, "SELECT * FROM pattern_counts FINAL")
+    }
     a1 = counts[("alpha", "pA1")]
-    # pA1 (fpA1 + fpA2): 1h: T-30min; 24h: + T-3h; 7d: + T-2d, T-5d. Users 24h: u1, u4. Executions: e1, e2 of 4.
+    # pA1 (fpA1 + fpA2): 1h: T-30min; 24h: + T-3h; 7d: + T-2d, T-5d.
+    # Users 24h: u1, u4. Executions: e1, e2 of the project's 4.
     assert (a1["events_1h"], a1["events_24h"], a1["events_7d"], a1["users_24h"]) == (1, 2, 4, 2)
     assert (a1["executions_24h"], a1["project_executions_24h"]) == (2, 4)
     assert a1["failure_rate_24h"] == pytest.approx(0.5)
@@ -82,10 +96,10 @@ def test_window_counts_and_failure_rate(wh):
     assert counts[("beta", "pC")]["events_7d"] == 1 and counts[("beta", "pC")]["events_24h"] == 0
 
 
-def test_mttr_reopen_rate_and_recurrence_known_by_construction(wh):
+def test_mttr_reopen_rate_and_recurrence_known_by_construction(wh, instance):
     t = anchor()
     seed(wh.client, t)
-    run_patterns_and_metrics(wh)
+    run_patterns_and_metrics(wh, instance)
 
     cycles = {(r["pattern_id"], r["cycle"]): r for r in rows(wh.client, "SELECT * FROM pattern_mttr FINAL")}
     assert {k: v["mttr_seconds"] for k, v in cycles.items()} == {
@@ -118,14 +132,17 @@ def test_mttr_reopen_rate_and_recurrence_known_by_construction(wh):
     assert alpha["failure_rate_24h"] == pytest.approx(1 / 4) and beta["failure_rate_24h"] == 1.0
 
 
-def test_daily_partition_known_by_construction_and_idempotent(wh):
+def test_daily_partition_known_by_construction_and_idempotent(wh, instance):
     t = anchor()
     seed(wh.client, t)
-    run_patterns_and_metrics(wh)
+    run_patterns_and_metrics(wh, instance)
     day = (t - 2 * D).date()
     for _ in range(2):  # a re-run replaces the day instead of adding to it
         result = dg.materialize(
-            [metrics_daily, metric_checks[3]], partition_key=day.isoformat(), resources={"warehouse": wh.resource}
+            [metrics_daily, metric_checks[3]],
+            partition_key=day.isoformat(),
+            resources={"warehouse": wh.resource},
+            instance=instance,
         )
         assert result.success
         assert all(c.passed for c in result.get_asset_check_evaluations())
@@ -140,7 +157,15 @@ def test_daily_partition_known_by_construction_and_idempotent(wh):
     assert (overall["recurrences_7d"], overall["recurrence_rate_7d"]) == (1, 0.5)
     assert got["beta"]["resolutions"] == 1 and got["alpha"]["resolutions"] == 0
     regression_day = (t - 3 * D).date()
-    dg.materialize([metrics_daily], partition_key=regression_day.isoformat(), resources={"warehouse": wh.resource})
-    assert wh.client.command(
-        f"SELECT regressions FROM metrics_daily WHERE day = '{regression_day}' AND project = 'beta'"
-    ) == 1
+    dg.materialize(
+        [metrics_daily],
+        partition_key=regression_day.isoformat(),
+        resources={"warehouse": wh.resource},
+        instance=instance,
+    )
+    assert (
+        wh.client.command(
+            f"SELECT regressions FROM metrics_daily WHERE day = '{regression_day}' AND project = 'beta'"
+        )
+        == 1
+    )

@@ -1,7 +1,6 @@
 """Metrics: window counts per pattern, MTTR per resolution, the current summary (hourly)
 and the daily rollup (one partition per UTC day; a re-run deletes the day, then inserts)."""
 
-
 from datetime import date
 
 import dagster as dg

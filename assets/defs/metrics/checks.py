@@ -1,6 +1,5 @@
 """Metrics within sane ranges (Great Expectations, imported lazily); failing rows are counted."""
 
-
 import dagster as dg
 
 from assets.defs.metrics.assets import DAILY, metrics_daily, metrics_summary, pattern_counts, pattern_mttr
@@ -54,7 +53,10 @@ def metrics_summary_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         warehouse,
         "SELECT * FROM metrics_summary FINAL",
         [
-            *(q.between(c, 0, 1) for c in ("reopen_rate", "recurrence_rate_7d", "recurrence_rate_30d", "failure_rate_24h")),
+            *(
+                q.between(c, 0, 1)
+                for c in ("reopen_rate", "recurrence_rate_7d", "recurrence_rate_30d", "failure_rate_24h")
+            ),
             q.between("mttr_avg_seconds", 0),
             q.between("mttr_median_seconds", 0),
             q.ordered("patterns", "open_patterns"),
@@ -65,14 +67,19 @@ def metrics_summary_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=metrics_daily, partitions_def=DAILY, description="One day's rollup within sane ranges.")
-def metrics_daily_sane(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def metrics_daily_sane(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     q = _q()
     day = context.partition_key if context.has_partition_key else "1970-01-01"
     return _check(
         warehouse,
         f"SELECT * FROM metrics_daily FINAL WHERE day = toDate('{day}')",
         [
-            *(q.between(c, 0, 1) for c in ("failure_rate", "reopen_rate", "recurrence_rate_7d", "recurrence_rate_30d")),
+            *(
+                q.between(c, 0, 1)
+                for c in ("failure_rate", "reopen_rate", "recurrence_rate_7d", "recurrence_rate_30d")
+            ),
             q.between("mttr_avg_seconds", 0),
             q.ordered("executions", "failed_executions"),
             q.ordered("recurrences_30d", "recurrences_7d"),

@@ -1,7 +1,6 @@
 """Patterns across the whole history: merge near-duplicate fingerprints, then recompute
 every pattern's statistics, severity and rank into `patterns`."""
 
-
 import dagster as dg
 
 from assets.defs.resources import WarehouseResource, lsh_threshold
@@ -55,7 +54,9 @@ def patterns(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     now = utcnow()
     with warehouse.client() as client:
         stats = refresh_patterns(client, now)
-    context.log.info(f"{stats.patterns} pattern rows as of {now:%Y-%m-%d %H:%M:%S}; {stats.removed} stale removed")
+    context.log.info(
+        f"{stats.patterns} pattern rows as of {now:%Y-%m-%d %H:%M:%S}; {stats.removed} stale removed"
+    )
     return dg.MaterializeResult(
         metadata={
             "rows": stats.patterns,

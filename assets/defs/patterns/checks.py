@@ -1,6 +1,5 @@
 """Checks next to the pattern assets (Great Expectations, imported lazily)."""
 
-
 import dagster as dg
 
 from assets.defs.patterns.assets import pattern_clusters, patterns
@@ -16,16 +15,22 @@ def _result(outcome, description: str) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=pattern_clusters, description="Every fingerprint seen in events maps to exactly one pattern.")
+@dg.asset_check(
+    asset=pattern_clusters, description="Every fingerprint seen in events maps to exactly one pattern."
+)
 def every_fingerprint_one_pattern(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     from assets.lib import quality
 
     with warehouse.client() as client:
         outcome = quality.one_pattern_per_fingerprint(quality.mapping_frame(client))
-    return _result(outcome, "fingerprints unmapped or mapped to several patterns are counted in offending_rows")
+    return _result(
+        outcome, "fingerprints unmapped or mapped to several patterns are counted in offending_rows"
+    )
 
 
-@dg.asset_check(asset=patterns, description="Pattern rows are sane: counts, severity values, time order, rank.")
+@dg.asset_check(
+    asset=patterns, description="Pattern rows are sane: counts, severity values, time order, rank."
+)
 def patterns_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     from assets.lib import quality
 

@@ -1,4 +1,3 @@
-
 import dagster as dg
 from pydantic import Field
 
@@ -19,7 +18,9 @@ class ReopenConfig(dg.Config):
 
 
 @dg.op
-def reopen_regressed(context: dg.OpExecutionContext, config: ReopenConfig, warehouse: WarehouseResource) -> int:
+def reopen_regressed(
+    context: dg.OpExecutionContext, config: ReopenConfig, warehouse: WarehouseResource
+) -> int:
     from assets.lib.status import SYSTEM_ACTOR, find_regressions, reopen
 
     wanted = set(config.pattern_ids)

@@ -1,6 +1,5 @@
 """Sensors: re-cluster when new fingerprints appear; reopen resolved patterns that recur."""
 
-
 import hashlib
 import json
 

@@ -1,7 +1,6 @@
 """Checks on the stream's clean events (an external asset): completeness, value sets, and a
 PII sweep with the masking rules. They sweep the most recently ingested rows (a window)."""
 
-
 import dagster as dg
 
 from assets.defs.resources import WarehouseResource

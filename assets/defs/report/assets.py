@@ -1,6 +1,5 @@
 """The daily 09:00 report: top patterns, new patterns, regressions, MTTR; HTML by SMTP."""
 
-
 import dagster as dg
 
 from assets.defs.resources import SmtpResource, WarehouseResource

@@ -1,7 +1,6 @@
 """Tables written outside Dagster (Flink job, Beam replays, ingest API, CLI): external assets,
 so lineage shows where the patterns and metrics come from."""
 
-
 import dagster as dg
 
 GROUP = "stream"
@@ -35,7 +34,8 @@ fingerprint_patterns = _table(
 executions = _table("executions", "Every code run's outcome (ingest API), for failure rates.")
 pattern_status_log = _table(
     "pattern_status_log",
-    "Status changes (Open/Resolved/Ignored by people via `errorhub pattern status`, Regressed by the sensor).",
+    "Status changes: Open/Resolved/Ignored by people (`errorhub pattern status`), "
+    "Regressed by regression_sensor.",
 )
 solutions = _table("solutions", "Recommended fixes per pattern (rules, similar resolved patterns, LLM).")
 

@@ -1,7 +1,6 @@
 """Beam backfills launched from Dagster: the replay runs in the stream environment
 (`envs/stream/.venv`) as a subprocess whose output streams into the run's log."""
 
-
 import dagster as dg
 from pydantic import Field
 
@@ -61,8 +60,10 @@ def beam_replay(context: dg.OpExecutionContext, config: BeamReplayConfig) -> dg.
     except CommandFailed as error:
         raise dg.Failure(
             description=str(error),
-            metadata={"exit_code": error.returncode if error.returncode is not None else -1,
-                      "last_lines": dg.MetadataValue.md("```\n" + "\n".join(error.tail) + "\n```")},
+            metadata={
+                "exit_code": error.returncode if error.returncode is not None else -1,
+                "last_lines": dg.MetadataValue.md("```\n" + "\n".join(error.tail) + "\n```"),
+            },
             allow_retries=False,
         ) from error
     return dg.Output(lines, metadata={"output_lines": lines, "command": " ".join(command)})
