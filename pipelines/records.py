@@ -18,6 +18,7 @@ them, so every pattern_id stored in `events_clean` has its row in `fingerprint_p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -235,9 +236,7 @@ class PatternStep:
     def assign(self, row: tuple) -> tuple[tuple, list[tuple]]:
         """(row with pattern_id, mapping rows this assignment created)."""
         assignment = self.index.assign(row[FINGERPRINT], row[SIGNATURE])
-        mappings = [
-            mapping_row(fp, pid, sig, self.assigned_by) for fp, pid, sig in self.index.drain_new()
-        ]
+        mappings = [mapping_row(fp, pid, sig, self.assigned_by) for fp, pid, sig in self.index.drain_new()]
         return with_pattern(row, assignment.pattern_id), mappings
 
 
@@ -316,10 +315,8 @@ class WarehouseWriter:
 
     def close(self) -> None:
         if self._client is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken client must not mask the real error
                 self._client.close()
-            except Exception:  # closing a broken client must not mask the real error
-                pass
             self._client = None
 
     def _retry(self, what: str, fn: Callable[[Any], Any]) -> Any:
@@ -331,7 +328,9 @@ class WarehouseWriter:
             except Exception as error:  # clickhouse-connect raises several families; all retried
                 self.close()
                 if time.monotonic() + delay > deadline:
-                    raise WarehouseUnavailable(f"{what} failed for {self.patience_s:.0f}s: {error}") from error
+                    raise WarehouseUnavailable(
+                        f"{what} failed for {self.patience_s:.0f}s: {error}"
+                    ) from error
                 log.warning("warehouse %s failed (%s); retrying in %.1fs", what, error, delay)
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)

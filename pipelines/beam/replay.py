@@ -44,7 +44,9 @@ def _time(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # The warehouse keeps milliseconds (DateTime64(3)): compare at that precision everywhere.
+    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
 def parse_source(spec: str) -> tuple[str, dict]:
@@ -55,24 +57,37 @@ def parse_source(spec: str) -> tuple[str, dict]:
         try:
             topic, partition, span = rest.rsplit(":", 2)
             start, end = span.split("-", 1)
-            return "kafka", {"topic": topic, "partition": int(partition), "start": int(start), "end": int(end)}
+            return "kafka", {
+                "topic": topic,
+                "partition": int(partition),
+                "start": int(start),
+                "end": int(end),
+            }
         except ValueError:
             pass
         raise SystemExit(f"--source kafka:TOPIC:PARTITION:START-END, got {spec!r}")
     if kind == "warehouse":
         return "warehouse", {}
-    raise SystemExit(f"--source must be jsonl:PATH, kafka:TOPIC:PARTITION:START-END or warehouse, got {spec!r}")
+    raise SystemExit(
+        f"--source must be jsonl:PATH, kafka:TOPIC:PARTITION:START-END or warehouse, got {spec!r}"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.beam.replay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.beam.replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--source", required=True)
     parser.add_argument("--since", help="ISO time, inclusive (event timestamp)")
     parser.add_argument("--until", help="ISO time, exclusive")
-    parser.add_argument("--mode", choices=["insert", "replace"],
-                        help="insert: skip stored event_ids (default for jsonl/kafka); "
-                             "replace: write new versions (default for warehouse)")
+    parser.add_argument(
+        "--mode",
+        choices=["insert", "replace"],
+        help="insert: skip stored event_ids (default for jsonl/kafka); "
+        "replace: write new versions (default for warehouse)",
+    )
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--kafka-chunk", type=int, default=50_000, help="offsets per read task")
     parser.add_argument("--kafka-idle-s", type=float, default=5.0)
@@ -87,8 +102,13 @@ def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, settings) 
         messages = pipeline | "ReadJsonl" >> ReadJsonl(spec["pattern"])
     elif kind == "kafka":
         messages = pipeline | "ReadKafka" >> ReadKafkaRange(
-            settings.kafka_bootstrap, spec["topic"], spec["partition"], spec["start"], spec["end"],
-            chunk=args.kafka_chunk, idle_s=args.kafka_idle_s,
+            settings.kafka_bootstrap,
+            spec["topic"],
+            spec["partition"],
+            spec["start"],
+            spec["end"],
+            chunk=args.kafka_chunk,
+            idle_s=args.kafka_idle_s,
         )
     else:
         messages = pipeline | "ReadWarehouse" >> ReadWarehouse(warehouse, since, until)

@@ -87,9 +87,13 @@ class ParseAndClean(beam.PTransform):
         self.until = until
 
     def expand(self, messages):
-        return messages | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=500) \
-            | "Clean" >> beam.ParDo(CleanDoFn(self.since, self.until)).with_outputs(
-            TAG_EXECUTION, TAG_DEAD, main="events"
+        return (
+            messages
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=500)
+            | "Clean"
+            >> beam.ParDo(CleanDoFn(self.since, self.until)).with_outputs(
+                TAG_EXECUTION, TAG_DEAD, main="events"
+            )
         )
 
 
@@ -120,8 +124,13 @@ def assign_in_order(
 
 
 class AssignDoFn(beam.DoFn):
-    def __init__(self, threshold: float, batch_size: int, warehouse: records.WarehouseConfig | None,
-                 known: list[tuple[str, str, list[int]]] | None = None):
+    def __init__(
+        self,
+        threshold: float,
+        batch_size: int,
+        warehouse: records.WarehouseConfig | None,
+        known: list[tuple[str, str, list[int]]] | None = None,
+    ):
         self.threshold = threshold
         self.batch_size = batch_size
         self.warehouse = warehouse
@@ -148,9 +157,13 @@ class AssignPatterns(beam.PTransform):
     The index is loaded from `fingerprint_patterns` (or from `known` rows, for tests) inside
     the single ordered pass, so the result does not depend on bundle boundaries."""
 
-    def __init__(self, threshold: float, batch_size: int = 2000,
-                 warehouse: records.WarehouseConfig | None = None,
-                 known: list[tuple[str, str, list[int]]] | None = None):
+    def __init__(
+        self,
+        threshold: float,
+        batch_size: int = 2000,
+        warehouse: records.WarehouseConfig | None = None,
+        known: list[tuple[str, str, list[int]]] | None = None,
+    ):
         super().__init__()
         if warehouse is None and known is None:
             raise ValueError("AssignPatterns needs a warehouse to load the index from, or known rows")
@@ -247,13 +260,15 @@ class ReadKafkaRangeDoFn(beam.DoFn):
         from confluent_kafka import Consumer, TopicPartition
 
         topic, partition, start, end = task
-        consumer = Consumer({
-            "bootstrap.servers": self.bootstrap,
-            "group.id": "errorhub-replay",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-            **self.extra,
-        })
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": "errorhub-replay",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                **self.extra,
+            }
+        )
         try:
             consumer.assign([TopicPartition(topic, partition, start)])
             position = start
@@ -277,13 +292,23 @@ class ReadKafkaRangeDoFn(beam.DoFn):
             consumer.close()
 
 
-def split_range(topic: str, partition: int, start: int, end: int, chunk: int) -> list[tuple[str, int, int, int]]:
+def split_range(
+    topic: str, partition: int, start: int, end: int, chunk: int
+) -> list[tuple[str, int, int, int]]:
     return [(topic, partition, lo, min(lo + chunk, end)) for lo in range(start, end, chunk)]
 
 
 class ReadKafkaRange(beam.PTransform):
-    def __init__(self, bootstrap: str, topic: str, partition: int, start: int, end: int,
-                 chunk: int = 50_000, idle_s: float = 5.0):
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        partition: int,
+        start: int,
+        end: int,
+        chunk: int = 50_000,
+        idle_s: float = 5.0,
+    ):
         super().__init__()
         self.bootstrap = bootstrap
         self.tasks = split_range(topic, partition, start, end, chunk)
@@ -333,7 +358,12 @@ class ReadWarehouseDoFn(beam.DoFn):
                 for row in stream:
                     self.read.inc()
                     obj = dict(zip(columns, row, strict=True))
-                    yield json.dumps(obj, default=_json_default), "warehouse:events_raw", -1, records.KIND_EVENT
+                    yield (
+                        json.dumps(obj, default=_json_default),
+                        "warehouse:events_raw",
+                        -1,
+                        records.KIND_EVENT,
+                    )
         finally:
             client.close()
 
@@ -345,8 +375,10 @@ class ReadWarehouse(beam.PTransform):
         self.window = (since, until)
 
     def expand(self, pbegin):
-        return pbegin | "Window" >> beam.Create([self.window]) | "Query" >> beam.ParDo(
-            ReadWarehouseDoFn(self.warehouse)
+        return (
+            pbegin
+            | "Window" >> beam.Create([self.window])
+            | "Query" >> beam.ParDo(ReadWarehouseDoFn(self.warehouse))
         )
 
 

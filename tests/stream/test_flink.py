@@ -19,7 +19,7 @@ pytest.importorskip("pyflink", reason="needs the stream environment (envs/stream
 from pydantic import SecretStr  # noqa: E402
 
 from tests.stream.conftest import wait_for  # noqa: E402
-from tests.stream.data import PII_MARKERS, POISON, SHAPES, make_event, make_events, make_execution  # noqa: E402
+from tests.stream.data import PII_MARKERS, POISON, SHAPES, make_events, make_execution  # noqa: E402
 
 pytestmark = [pytest.mark.flink, pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -27,13 +27,15 @@ pytestmark = [pytest.mark.flink, pytest.mark.slow, pytest.mark.integration, pyte
 def job_settings(broker, warehouse, database: str, home: Path):
     """Settings for one job: its own topics, database and home (checkpoints, status, logs)."""
     settings = broker.isolated_settings()
-    return settings.model_copy(update={
-        "home": home,
-        "warehouse_url": warehouse.url,
-        "warehouse_user": warehouse.user,
-        "warehouse_password": SecretStr(warehouse.password),
-        "warehouse_database": database,
-    })
+    return settings.model_copy(
+        update={
+            "home": home,
+            "warehouse_url": warehouse.url,
+            "warehouse_user": warehouse.user,
+            "warehouse_password": SecretStr(warehouse.password),
+            "warehouse_database": database,
+        }
+    )
 
 
 def make_database(warehouse) -> str:
@@ -118,7 +120,9 @@ def test_poison_messages_land_in_dead_letters_with_reason(broker, warehouse, run
 
     wait_for(
         lambda: scalar(warehouse, database, "SELECT count() FROM dead_letters") >= len(POISON),
-        180, "dead letters in the warehouse", on_timeout=job.log_tail,
+        180,
+        "dead letters in the warehouse",
+        on_timeout=job.log_tail,
     )
     client = warehouse.client(database=database)
     stored = client.query("SELECT payload, reason, source FROM dead_letters").result_rows
@@ -129,8 +133,14 @@ def test_poison_messages_land_in_dead_letters_with_reason(broker, warehouse, run
         assert by_payload[value.decode()].startswith(reason_start), by_payload
     assert {source for _, _, source in stored} == {f"flink:{settings.topic_raw}"}
 
-    dead = wait_for(lambda: len(broker.read(settings.topic_dead, idle=2)) >= len(POISON) and
-                    broker.read(settings.topic_dead, idle=2), 60, "error_dead messages")
+    dead = wait_for(
+        lambda: (
+            len(broker.read(settings.topic_dead, idle=2)) >= len(POISON)
+            and broker.read(settings.topic_dead, idle=2)
+        ),
+        60,
+        "error_dead messages",
+    )
     published = [json.loads(m.value()) for m in dead]
     assert sorted(p["payload"] for p in published) == sorted(v.decode() for v, _ in POISON)
     assert all(p["reason"] for p in published)
@@ -150,7 +160,9 @@ def test_events_are_masked_fingerprinted_grouped_and_published(broker, warehouse
 
     wait_for(
         lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= len(events),
-        180, "clean events in the warehouse", on_timeout=job.log_tail,
+        180,
+        "clean events in the warehouse",
+        on_timeout=job.log_tail,
     )
     client = warehouse.client(database=database)
     rows = client.query(
@@ -176,7 +188,8 @@ def test_events_are_masked_fingerprinted_grouped_and_published(broker, warehouse
     assert len({next(iter(p)) for p in patterns_by_shape.values()}) == len(SHAPES)
     # Every pattern used has its mapping persisted (the job's index survives restarts from it).
     mapped = {
-        pid for (pid,) in client.query("SELECT DISTINCT pattern_id FROM fingerprint_patterns FINAL").result_rows
+        pid
+        for (pid,) in client.query("SELECT DISTINCT pattern_id FROM fingerprint_patterns FINAL").result_rows
     }
     assert {r["pattern_id"] for r in rows} <= mapped
     # The execution went to its own table.
@@ -187,7 +200,8 @@ def test_events_are_masked_fingerprinted_grouped_and_published(broker, warehouse
     # And every clean event was published to error_clean.
     published = wait_for(
         lambda: (msgs := broker.read(settings.topic_clean, idle=2)) and len(msgs) >= len(events) and msgs,
-        60, "error_clean messages",
+        60,
+        "error_clean messages",
     )
     assert {json.loads(m.value())["event_id"] for m in published} == producer.acked
 
@@ -232,10 +246,17 @@ def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream
     thread = produce_in_background(producer, total, chunk=500, pause=0.5)
 
     # Mid-stream: some rows stored, more on the way.
-    wait_for(lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 1000,
-             240, "the first rows in the warehouse", on_timeout=job.log_tail)
-    wait_for(lambda: any(Path(settings.home, "flink", "checkpoints").glob("*/chk-*/_metadata")),
-             60, "a completed checkpoint")
+    wait_for(
+        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 1000,
+        240,
+        "the first rows in the warehouse",
+        on_timeout=job.log_tail,
+    )
+    wait_for(
+        lambda: any(Path(settings.home, "flink", "checkpoints").glob("*/chk-*/_metadata")),
+        60,
+        "a completed checkpoint",
+    )
     job.kill9()
     stored_at_kill = scalar(warehouse, database, "SELECT count() FROM events_clean")
     thread.join(180)
@@ -245,14 +266,19 @@ def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream
 
     status = job.start()
     assert status["restored_from"], "the restarted job did not resume from a checkpoint"
-    wait_for(lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= total,
-             300, "all acknowledged events after the restart", on_timeout=job.log_tail)
+    wait_for(
+        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= total,
+        300,
+        "all acknowledged events after the restart",
+        on_timeout=job.log_tail,
+    )
     time.sleep(3)  # a late duplicate would show up here
     assert_exactly_once(warehouse, database, producer.acked)
 
 
-def test_broker_kill9_and_restart_loses_and_duplicates_nothing(fresh_broker, warehouse, stream_job_factory,
-                                                              tmp_path):
+def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
+    fresh_broker, warehouse, stream_job_factory, tmp_path
+):
     database = make_database(warehouse)
     settings = job_settings(fresh_broker, warehouse, database, tmp_path / "home")
     job = stream_job_factory(settings)
@@ -261,8 +287,12 @@ def test_broker_kill9_and_restart_loses_and_duplicates_nothing(fresh_broker, war
     first = make_events(1500)
     producer.send_events(first)
     producer.flush()
-    wait_for(lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 300,
-             240, "the first rows in the warehouse", on_timeout=job.log_tail)
+    wait_for(
+        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 300,
+        240,
+        "the first rows in the warehouse",
+        on_timeout=job.log_tail,
+    )
 
     fresh_broker.kill_broker()
     time.sleep(3)
@@ -273,14 +303,19 @@ def test_broker_kill9_and_restart_loses_and_duplicates_nothing(fresh_broker, war
     producer.flush(120)
     assert len(producer.acked) == 3000
 
-    wait_for(lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 3000,
-             300, "all acknowledged events after the broker restart", on_timeout=job.log_tail)
+    wait_for(
+        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 3000,
+        300,
+        "all acknowledged events after the broker restart",
+        on_timeout=job.log_tail,
+    )
     time.sleep(3)
     assert_exactly_once(warehouse, database, producer.acked)
 
 
-def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(broker, fresh_warehouse, stream_job_factory,
-                                                                 tmp_path):
+def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(
+    broker, fresh_warehouse, stream_job_factory, tmp_path
+):
     database = make_database(fresh_warehouse)
     settings = job_settings(broker, fresh_warehouse, database, tmp_path / "home")
     job = stream_job_factory(settings)
@@ -289,8 +324,12 @@ def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(broker, fresh_
     first = make_events(1500)
     producer.send_events(first)
     producer.flush()
-    wait_for(lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 300,
-             240, "the first rows in the warehouse", on_timeout=job.log_tail)
+    wait_for(
+        lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 300,
+        240,
+        "the first rows in the warehouse",
+        on_timeout=job.log_tail,
+    )
 
     fresh_warehouse.kill()
     producer.send_events(make_events(1500))  # accepted by the broker while the warehouse is down
@@ -298,8 +337,12 @@ def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(broker, fresh_
     time.sleep(5)
     fresh_warehouse.start()
 
-    wait_for(lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 3000,
-             300, "all acknowledged events after the warehouse restart", on_timeout=job.log_tail)
+    wait_for(
+        lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 3000,
+        300,
+        "all acknowledged events after the warehouse restart",
+        on_timeout=job.log_tail,
+    )
     time.sleep(3)
     assert_exactly_once(fresh_warehouse, database, producer.acked)
     assert job.status().get("state") == "RUNNING"
