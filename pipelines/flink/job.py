@@ -228,6 +228,8 @@ def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records
         .set_value_only_deserializer(SimpleStringSchema())
         .set_property("partition.discovery.interval.ms", "30000")
         .set_property("commit.offsets.on.checkpoint", "true")
+        # Latency: do not let the broker hold a fetch for the default 500 ms at low rates.
+        .set_property("fetch.max.wait.ms", "100")
         .build()
     )
     raw = env.from_source(source, WatermarkStrategy.no_watermarks(), "error_raw").uid("source-raw")
