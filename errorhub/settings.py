@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     topic_raw: str = "error_raw"
     topic_clean: str = "error_clean"
     topic_dead: str = "error_dead"
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    # Extra librdkafka properties for production (security.protocol, sasl.*), as JSON.
+    kafka_client_config: dict[str, str] = Field(default_factory=dict)
     s3_port: int = 8333
     s3_bucket: str = "errorhub-kafka"
 

@@ -8,7 +8,6 @@ work unchanged and the two local services are simply not started.
 
 from .binaries import BinaryNotFound, tansu_binary, weed_binary
 from .kafka import (
-    DEFAULT_PARTITIONS,
     admin_config,
     broker_service,
     consumer_config,
@@ -30,7 +29,6 @@ from .storage import (
 )
 
 __all__ = [
-    "DEFAULT_PARTITIONS",
     "BinaryNotFound",
     "StoragePorts",
     "admin_config",

@@ -21,7 +21,6 @@ from errorhub.supervisor import Service, port_open
 from .binaries import tansu_binary
 from .storage import s3_endpoint
 
-DEFAULT_PARTITIONS = 3
 CLUSTER_ID = "errorhub"
 # Tansu signs S3 requests; the local SeaweedFS runs without identities and accepts any key.
 LOCAL_S3_KEY = "errorhub-local"
@@ -29,9 +28,8 @@ _log = logging.getLogger("errorhub.broker.kafka")
 
 
 def _client_base(settings: Settings) -> dict[str, Any]:
-    # Future security settings (security.protocol, sasl.*) arrive via `kafka_client_config`.
-    extra = getattr(settings, "kafka_client_config", None) or {}
-    return {"bootstrap.servers": settings.kafka_bootstrap, **extra}
+    # Production security settings (security.protocol, sasl.*) arrive via `kafka_client_config`.
+    return {"bootstrap.servers": settings.kafka_bootstrap, **settings.kafka_client_config}
 
 
 def admin_config(settings: Settings) -> dict[str, Any]:
@@ -94,12 +92,13 @@ def kafka_ready(settings: Settings, timeout: float = 2.0) -> bool:
 
 def ensure_topics(
     settings: Settings,
-    partitions: int = DEFAULT_PARTITIONS,
+    partitions: int | None = None,
     topics: list[str] | None = None,
     timeout: float = 30.0,
 ) -> dict[str, str]:
     """Create the topics that are missing (idempotent). Returns {topic: "created" | "exists"}."""
     names = topics if topics is not None else topic_names(settings)
+    partitions = partitions or settings.kafka_topic_partitions
     admin = AdminClient(admin_config(settings))
     existing = set(admin.list_topics(timeout=timeout).topics)
     missing = [name for name in names if name not in existing]
