@@ -6,19 +6,22 @@ DAGSTER_HOME is <ERRORHUB_HOME>/dagster (all local state under one folder; a tem
 in tests). The repo's dagster_home/dagster.yaml is copied there on every start, plus a
 Postgres storage block when ERRORHUB_DAGSTER_POSTGRES_URL is set.
 
-`dev` (default) execs `dagster dev` (webserver + daemon + code server in one process
-group), so the supervisor's pid is Dagster's. `split` runs `dagster-webserver` and
-`dagster-daemon` as two children of this process and stops both when it is stopped.
+`dev` (default) runs `dagster dev` (webserver + daemon + code server); `split` runs
+`dagster-webserver` and `dagster-daemon`. Either way the Dagster processes run in their own
+process group under this small parent, which turns the supervisor's SIGTERM into the SIGINT
+Dagster shuts down cleanly on (`dagster dev` ignores SIGTERM), then SIGKILLs leftovers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from errorhub.settings import REPO_ROOT, get_settings
@@ -57,28 +60,49 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     home = prepare_home(args.home.resolve())
     os.environ["DAGSTER_HOME"] = str(home)
-    os.chdir(REPO_ROOT)
+    # Run from DAGSTER_HOME, not the repo root: Dagster loads `.env` from its working directory
+    # and would override ERRORHUB_* values given in the environment (settings read .env anyway).
+    os.chdir(home)
     if args.mode == "dev":
-        os.execv(
-            _bin("dagster"),
-            [_bin("dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1", "-p", str(args.port)],
-        )
-    children = [
-        subprocess.Popen(
-            [_bin("dagster-webserver"), "-w", str(WORKSPACE), "-h", "127.0.0.1", "-p", str(args.port)]
-        ),
-        subprocess.Popen([_bin("dagster-daemon"), "run", "-w", str(WORKSPACE)]),
-    ]
+        commands = [[_bin("dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1", "-p", str(args.port)]]
+    else:
+        commands = [
+            [_bin("dagster-webserver"), "-w", str(WORKSPACE), "-h", "127.0.0.1", "-p", str(args.port)],
+            [_bin("dagster-daemon"), "run", "-w", str(WORKSPACE)],
+        ]
+    sys.exit(supervise(commands))
 
-    def stop(signum, _frame):
+
+def supervise(commands: list[list[str]], grace: float = 20.0) -> int:
+    """Run the commands, each in its own process group; on SIGTERM/SIGINT send SIGINT to every
+    group (Dagster shuts down cleanly on an interrupt), then SIGKILL what is left after `grace`."""
+    children = [subprocess.Popen(c, start_new_session=True) for c in commands]
+    stopping = False
+
+    def stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+            _signal_group(child.pid, signal.SIGINT)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    codes = [child.wait() for child in children]
-    sys.exit(max(codes))
+    while all(c.poll() is None for c in children) and not stopping:
+        time.sleep(0.5)
+    if not stopping:  # one child died: stop the others
+        stop(signal.SIGTERM, None)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(c.poll() is None for c in children):
+        time.sleep(0.2)
+    for child in children:
+        _signal_group(child.pid, signal.SIGKILL)
+        child.wait()
+    return max(abs(c.returncode or 0) for c in children)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
 
 
 if __name__ == "__main__":
