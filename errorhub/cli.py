@@ -7,7 +7,6 @@ so this file only wires them; heavy imports stay inside the command functions.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -134,8 +133,6 @@ def export_schemas(
 
 def _register_areas() -> None:
     for module in AREA_COMMANDS:
-        if importlib.util.find_spec(module) is None:  # TODO(lead): strict once every area has landed
-            continue
         importlib.import_module(module).register(app)
 
 
