@@ -1,12 +1,10 @@
 """PII and secret masking with typed placeholders, applied before anything is stored.
 
 One regex per kind, applied in a fixed order, each only when its guard says the text may
-hold that kind. A guard is a necessary condition for its pattern to match (a substring,
-or a small regex that `re` scans quickly because it starts with a literal or a character
-class, where the full patterns start with `\b` or a lookbehind and are tried at every
-position), so skipping a pass never changes the result. Most strings hold no PII, and
-most passes are skipped. Some kinds are validated before masking (Luhn for cards, key
-names for secrets). Error types, function names and library module names never match
+hold that kind. A guard is a necessary condition for its pattern to match, fast to test
+(guards.py), so skipping a pass never changes the result; most strings hold no PII and
+skip most passes. Some kinds are validated before masking (Luhn for cards, key names for
+secrets). Error types, function names and library module names never match
 these shapes.
 
 No cache: masking runs on raw text, and a cache keyed on raw text would keep PII in
@@ -18,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from pipelines.engine.guards import found, ipv6_candidates
 
 _SECRET_WORD = (
     r"(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
@@ -74,96 +74,7 @@ _KINDS: list[tuple[str, str]] = [
         r"|::1)(?![\w:])",
     ),
 ]
-_COMPILED = [(name, re.compile(pattern)) for name, pattern in _KINDS]
-
-
-_KEYVALUE = dict(_COMPILED)["keyvalue"]
-
-
-def _found(pattern: str, flags: int = 0) -> Callable[[str], bool]:
-    search = re.compile(pattern, flags).search
-    return lambda text: search(text) is not None
-
-
-# Guards on (text, lowercased text). Each is a necessary condition for its pattern to match,
-# made of substring tests and small regexes that start with a literal character, which `re`
-# finds with a fast string search (the patterns themselves start with \b, a lookbehind or
-# a character class and are tried at every position). Most texts then skip most passes.
-
-
-def _any_found(*patterns: str, flags: int = 0) -> Callable[[str], bool]:
-    searches = [re.compile(p, flags).search for p in patterns]
-    return lambda text: any(search(text) is not None for search in searches)
-
-
-_has_apikey = _any_found(
-    r"A(?:KIA|SIA|Iza)", r"g(?:h[pousr]_|ithub_pat_|lpat-)", r"xox[abposr]-", r"sk[-_]", r"rk_live_",
-    r"ya29\.",
-)
-_has_bearer = _any_found(r"(?:bearer|token)\s")
-# The key-value pattern ends with `<secret word>s?["']?[ \t]*[=:]`; in the reversed text that
-# starts with the literal `=` or `:`, which is found fast.
-_SECRET_WORDS = (
-    "passwd", "password", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
-    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
-    "authorization", "session_id", "session-id", "sessionid", "cookie",
-)
-_REVERSED_WORDS = "|".join(re.escape(word[::-1]) for word in _SECRET_WORDS)
-_has_reversed_keyvalue = _any_found(
-    rf"=[ \t]*[\"']?s?(?:{_REVERSED_WORDS})", rf":[ \t]*[\"']?s?(?:{_REVERSED_WORDS})"
-)
-_has_rrn = _any_found(r"-[1-8]\d{6}")
-# 13 digits in a row: for ASCII text, with every digit turned into '0' by bytes.translate (a
-# table lookup per byte) a substring test finds the run 4x faster than scanning for \d{13}.
-_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_has_card_run_unicode = _any_found(r"\d{13}")
-_has_card_groups = _any_found(r"-\d{4}(?:\d\d)?[ -]", r" \d{4}(?:\d\d)?[ -]")
-# The phone alternatives without their leading lookbehind: each starts with a literal.
-_has_phone = _any_found(
-    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,3}",
-    r"0(?:1[016789][ .-]?\d{3,4}[ .-]?\d{4}|\d{1,2}-\d{3,4}-\d{4})",
-    r"\(\d{3}\)[ ]?\d{3}-\d{4}",
-)
-_has_ipv4 = _any_found(r"\.\d{1,3}\.\d{1,3}\.\d")
-_HEX = "[0-9a-fA-F]"
-_has_ipv6 = _any_found(
-    ":" + ":".join([_HEX + "{1,4}"] * 6) + ":",  # full form: the 6 inner groups of 8
-    # compressed (`fe80::1`): a hex group of n = 1-4 digits before `::`, not glued to a word
-    # (`std::io` is no candidate); the lookbehinds follow the literal `::`, which is found fast
-    "::(?:" + "|".join(rf"(?<=[^\w.]{_HEX}{{{n}}}::)|(?<=^{_HEX}{{{n}}}::)" for n in range(1, 5)) + ")",
-    "::1",
-)
-
-
-def _may_hold_card(t: str) -> bool:
-    if t.isascii():
-        run = b"0000000000000" in t.encode("ascii").translate(_ZERO_DIGITS)
-    else:
-        run = _has_card_run_unicode(t)
-    return run or _has_card_groups(t)
-
-
-def _may_hold_keyvalue(t: str, low: str) -> bool:
-    # Non-ASCII text always passes: under re.IGNORECASE `ſ` matches `s`, but lower() keeps it.
-    return not t.isascii() or _has_reversed_keyvalue(low[::-1])
-
-
-_GUARDS: dict[str, Callable[[str, str], bool]] = {
-    "urlcred": lambda t, low: "://" in t and "@" in t,
-    "jwt": lambda t, low: "eyJ" in t,
-    "bearer": lambda t, low: ("bearer" in low or "token" in low) and (_has_bearer(low) or not t.isascii()),
-    "apikey": lambda t, low: _has_apikey(t),
-    "azure": lambda t, low: "key=" in low or "sig=" in low or not t.isascii(),
-    "keyvalue": _may_hold_keyvalue,
-    "email": lambda t, low: "@" in t,
-    "home": lambda t, low: "/home/" in t or "/Users/" in t,
-    "winhome": lambda t, low: "Users\\" in t,
-    "rrn": lambda t, low: _has_rrn(t),
-    "card": lambda t, low: _may_hold_card(t),
-    "phone": lambda t, low: _has_phone(t),
-    "ipv4": lambda t, low: _has_ipv4(t),
-    "ipv6": lambda t, low: _has_ipv6(t),
-}
+_PATTERN = {name: re.compile(pattern) for name, pattern in _KINDS}
 _NOT_SECRET_KEYS = re.compile(r"(?i)(error|exception|warning|expired|invalid|_count|_len)$")
 
 
@@ -192,14 +103,19 @@ def _keyvalue(m: re.Match[str]) -> str:
     return f"{pre}{quote}{kind}{quote}"
 
 
+def _prefixed(group: str, placeholder: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m[group] + placeholder
+
+
 def _mask_keyvalues(text: str) -> str:
-    """`_KEYVALUE.sub(_keyvalue, text)`, but the pattern is only tried where its lowercase form
-    starts: a case-insensitive word list is slow to try at every position of a long text."""
+    """`sub(_keyvalue, text)` with the keyvalue pattern, but the pattern is only tried where its
+    lowercase form starts: a case-insensitive word list is slow to try at every position."""
+    pattern = _PATTERN["keyvalue"]
     if not text.isascii():  # lower() keeps positions for ASCII text only
-        return _KEYVALUE.sub(_keyvalue, text)
+        return pattern.sub(_keyvalue, text)
     low, parts, done, pos = text.lower(), [], 0, 0
     while (hint := _KEYVALUE_START.search(low, pos)) is not None:
-        m = _KEYVALUE.match(text, hint.start())
+        m = pattern.match(text, hint.start())
         if m is None:
             pos = hint.start() + 1
             continue
@@ -210,48 +126,123 @@ def _mask_keyvalues(text: str) -> str:
 
 _KEYVALUE_START = re.compile(rf"{_SECRET_WORD}s?[\"']?[ \t]*[=:]")
 
-# A constant placeholder is cheaper for `re.sub` than a function returning one.
-_PLACEHOLDER: dict[str, str | Callable[[re.Match[str]], str]] = {
-    "urlcred": lambda m: f"{m['urlcred_pre']}<user>:<secret>@",
-    "jwt": "<token>",
-    "bearer": lambda m: f"{m['bearer_pre']}<token>",
-    "apikey": "<token>",
-    "azure": lambda m: f"{m['azure_pre']}<token>",
-    "keyvalue": _keyvalue,
-    "email": "<email>",
-    "home": lambda m: f"{m['home_pre']}<user>",
-    "winhome": lambda m: f"{m['home_pre']}<user>",
-    "rrn": "<rrn>",
-    "card": _card,
-    "phone": "<phone>",
-    "ipv4": "<ip>",
-    "ipv6": "<ip>",
-}
+# kind -> replace(text). A constant placeholder is cheaper for `re.sub` than a function.
+_REPLACE: dict[str, Callable[[str], str]] = {
+    name: (lambda text, sub=_PATTERN[name].sub, r=replacement: sub(r, text))
+    for name, replacement in {
+        "urlcred": _prefixed("urlcred_pre", "<user>:<secret>@"),
+        "jwt": "<token>",
+        "bearer": _prefixed("bearer_pre", "<token>"),
+        "apikey": "<token>",
+        "azure": _prefixed("azure_pre", "<token>"),
+        "email": "<email>",
+        "home": _prefixed("home_pre", "<user>"),
+        "winhome": _prefixed("home_pre", "<user>"),
+        "rrn": "<rrn>",
+        "card": _card,
+        "phone": "<phone>",
+        "ipv4": "<ip>",
+        "ipv6": "<ip>",
+    }.items()
+} | {"keyvalue": _mask_keyvalues}
+
+# Guards (see guards.py): each is a necessary condition for its kind's pattern to match.
+_may_be_apikey = found(
+    r"A(?:KIA|SIA|Iza)", r"g(?:h[pousr]_|ithub_pat_|lpat-)", r"xox[abposr]-", r"sk[-_]", r"rk_live_",
+    r"ya29\.",
+)
+_has_bearer_word = found(r"(?:bearer|token)\s")  # on lowercased text
+# The key-value pattern ends with `<secret word>s?["']?[ \t]*[=:]`; reversed, that starts with
+# the literal `=` or `:`, which is found fast.
+_SECRET_WORDS = (
+    "passwd", "password", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
+    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
+    "authorization", "session_id", "session-id", "sessionid", "cookie",
+)
+_REVERSED_WORDS = "|".join(re.escape(word[::-1]) for word in _SECRET_WORDS)
+_may_be_keyvalue_reversed = found(
+    rf"=[ \t]*[\"']?s?(?:{_REVERSED_WORDS})", rf":[ \t]*[\"']?s?(?:{_REVERSED_WORDS})"
+)
+_may_be_rrn = found(r"-[1-8]\d{6}")
+# Cards: 13 digits in a row; for ASCII text, with every digit turned into '0' by
+# bytes.translate (a table lookup per byte), a substring test finds the run 4x faster.
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_has_13_digits = found(r"\d{13}")
+_may_be_card_groups = found(r"-\d{4}(?:\d\d)?[ -]", r" \d{4}(?:\d\d)?[ -]")
+# The phone alternatives without their leading lookbehind: each starts with a literal.
+_may_be_phone = found(
+    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,3}",
+    r"0(?:1[016789][ .-]?\d{3,4}[ .-]?\d{4}|\d{1,2}-\d{3,4}-\d{4})",
+    r"\(\d{3}\)[ ]?\d{3}-\d{4}",
+)
+_may_be_ipv4 = found(r"\.\d{1,3}\.\d{1,3}\.\d")
+_may_be_ipv6 = ipv6_candidates(r"[^\w.]")
 
 
-def _substitution(name: str, pattern: re.Pattern[str]) -> Callable[[str], str]:
-    if name == "keyvalue":
-        return _mask_keyvalues
-    replace = _PLACEHOLDER[name]
-    return lambda text: pattern.sub(replace, text)
+def _may_be_card(text: str) -> bool:
+    if text.isascii():
+        run = b"0000000000000" in text.encode("ascii").translate(_ZERO_DIGITS)
+    else:
+        run = _has_13_digits(text)
+    return run or _may_be_card_groups(text)
 
 
-# (guard, substitution) in the fixed order of _KINDS.
-_PASSES = tuple((_GUARDS[name], _substitution(name, pattern)) for name, pattern in _COMPILED)
+# The case-insensitive kinds are guarded on the lowercased text. Non-ASCII text always passes
+# their guards: Unicode case folding matches more than lower() maps (`ſ` matches `s`).
+
+
+def _may_be_bearer(text: str) -> bool:
+    low = text.lower()
+    return ("bearer" in low or "token" in low) and _has_bearer_word(low) or not text.isascii()
+
+
+def _may_be_azure(text: str) -> bool:
+    low = text.lower()
+    return "key=" in low or "sig=" in low or not text.isascii()
+
+
+def _may_be_keyvalue(text: str) -> bool:
+    if "=" not in text and ":" not in text:
+        return False
+    return not text.isascii() or _may_be_keyvalue_reversed(text.lower()[::-1])
 
 
 def mask_text(text: str) -> str:
     """The text with every recognised PII value or secret replaced by a typed placeholder."""
     if not text:
         return text
-    low = text.lower()
-    for guard, substitute in _PASSES:
-        # Guards look at the current text: an earlier pass may have removed a candidate.
-        if guard(text, low):
-            masked = substitute(text)
-            if masked != text:
-                text, low = masked, masked.lower()
-    return text
+    # The kinds in their fixed order; a pass runs only when its guard holds for the text as
+    # the passes before left it.
+    t = text
+    if "://" in t and "@" in t:
+        t = _REPLACE["urlcred"](t)
+    if "eyJ" in t:
+        t = _REPLACE["jwt"](t)
+    if _may_be_bearer(t):
+        t = _REPLACE["bearer"](t)
+    if _may_be_apikey(t):
+        t = _REPLACE["apikey"](t)
+    if _may_be_azure(t):
+        t = _REPLACE["azure"](t)
+    if _may_be_keyvalue(t):
+        t = _REPLACE["keyvalue"](t)
+    if "@" in t:
+        t = _REPLACE["email"](t)
+    if "/home/" in t or "/Users/" in t:
+        t = _REPLACE["home"](t)
+    if "Users\\" in t:
+        t = _REPLACE["winhome"](t)
+    if "-" in t and _may_be_rrn(t):
+        t = _REPLACE["rrn"](t)
+    if _may_be_card(t):
+        t = _REPLACE["card"](t)
+    if _may_be_phone(t):
+        t = _REPLACE["phone"](t)
+    if "." in t and _may_be_ipv4(t):
+        t = _REPLACE["ipv4"](t)
+    if ":" in t and (_may_be_ipv6(t) or "::1" in t):
+        t = _REPLACE["ipv6"](t)
+    return t
 
 
 def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
