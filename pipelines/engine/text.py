@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from pipelines.engine.guards import found, ipv6_candidates
 
 VAR = "<*>"
 
@@ -14,45 +17,67 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 
 # Order matters: wider shapes (URLs, timestamps, IPs) before the numbers they contain.
-_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>()\[\]{},]+"), "<url>"),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
+# Each rule has a guard, a fast necessary condition for it to match (see guards.py): most
+# messages hold few of these shapes, and a rule whose guard fails is skipped.
+_RULES: list[tuple[Callable[[str], bool], re.Pattern[str], str]] = [
     (
+        lambda t: "://" in t,
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>()\[\]{},]+"),
+        "<url>",
+    ),
+    (lambda t: "@" in t, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
+    (
+        found(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"),
         re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
         "<uuid>",
     ),
     (
+        found(r"-\d{2}-\d{2}"),
         re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         ),
         "<time>",
     ),
-    (re.compile(rf"\b{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}}\b"), "<date>"),
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
-    (re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"), "<ip>"),
     (
+        found(rf"{_WEEKDAY}\s+{_MONTH}"),
+        re.compile(rf"\b{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}}\b"),
+        "<date>",
+    ),
+    (found(r":\d{2}:\d{2}"), re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
+    (
+        found(r"\.\d{1,3}\.\d{1,3}\.\d"),
+        re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"),
+        "<ip>",
+    ),
+    (
+        ipv6_candidates(r"[^\w]"),
         re.compile(
             r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"
             r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
         ),
         "<ip>",
     ),
-    (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
-    (re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), "<hex>"),
+    (lambda t: "0x" in t or "0X" in t, re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
+    (
+        found(r"[0-9a-fA-F][0-9a-fA-F]{7}"),
+        re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"),
+        "<hex>",
+    ),
     # Paths with at least two segments, Unix or Windows.
     (
+        found(r"/[\w.@$+~%<>-]+[\\/]", r"\\[\w.@$+~%<>-]+[\\/]"),
         re.compile(r"(?<![\w<>/.])(?:[A-Za-z]:)?(?:[\\/]+[\w.@$+~%<>-]+){2,}[\\/]?"),
         "<path>",
     ),
     # Quoted values: names, keys and data echoed into messages.
-    (re.compile(r"(?<![\w\\])'[^'\n]{0,200}'(?!\w)"), "'<*>'"),
-    (re.compile(r'(?<![\w\\])"[^"\n]{0,200}"(?!\w)'), '"<*>"'),
-    (re.compile(r"(?<![\w\\])`[^`\n]{0,200}`(?!\w)"), "`<*>`"),
-    (re.compile(r"‘[^’\n]{0,200}’"), "‘<*>’"),  # GCC's typographic quotes
+    (lambda t: "'" in t, re.compile(r"(?<![\w\\])'[^'\n]{0,200}'(?!\w)"), "'<*>'"),
+    (lambda t: '"' in t, re.compile(r'(?<![\w\\])"[^"\n]{0,200}"(?!\w)'), '"<*>"'),
+    (lambda t: "`" in t, re.compile(r"(?<![\w\\])`[^`\n]{0,200}`(?!\w)"), "`<*>`"),
+    (lambda t: "‘" in t, re.compile(r"‘[^’\n]{0,200}’"), "‘<*>’"),  # GCC's typographic quotes
     # An empty value is still a value: `key= ` and a detached `()` / `[]` hold a variable.
-    (re.compile(r"(?<=\w)=(?=\s|$)"), "=<*>"),
-    (re.compile(r"(?<!\S)\(\)"), "(<*>)"),
-    (re.compile(r"(?<!\S)\[\]"), "[<*>]"),
+    (lambda t: "=" in t, re.compile(r"(?<=\w)=(?=\s|$)"), "=<*>"),
+    (lambda t: "()" in t, re.compile(r"(?<!\S)\(\)"), "(<*>)"),
+    (lambda t: "[]" in t, re.compile(r"(?<!\S)\[\]"), "[<*>]"),
 ]
 
 # Digit runs, with a sign when it starts the token or follows an underscore (blk_-123).
@@ -60,8 +85,14 @@ _DIGITS = re.compile(r"(?:(?<=[_\s=:(\[{,])-|(?<![\w-])-)?\d+(?:\.\d+)*")
 # A short digit run inside a word (ssh2, jk2_init, md5, utf8) is part of a name.
 _NAME_WITH_DIGIT = re.compile(r"^[A-Za-z_]+\d{1,2}(?:[A-Za-z_]+\w*)?$")
 _WORD = re.compile(r"[^\s]+")
-_DELIMS = re.compile(r"([=:,;()\[\]{}\"'`|])")
+# A whitespace-separated word holding a digit. For ASCII text \d is exactly str.isdigit(), so
+# only these words need generalising (one regex call, not one Python call per word).
+_DIGIT_WORD = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
 _VAR_RUNS = re.compile(r"(?:<\*>)+")
+_DELIMS = "=:,;()\\[\\]{}\"'`|"
+# Structural punctuation as tokens of their own, and whitespace-separated runs of the rest
+# (\s is what str.split() splits on).
+_TOKEN = re.compile(rf"[{_DELIMS}]|[^\s{_DELIMS}]+")
 
 
 def _generalise_word(word: str) -> str:
@@ -70,25 +101,25 @@ def _generalise_word(word: str) -> str:
     return _VAR_RUNS.sub(VAR, _DIGITS.sub(VAR, word))
 
 
+def _generalise_digit_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    return word if _NAME_WITH_DIGIT.match(word) else _VAR_RUNS.sub(VAR, _DIGITS.sub(VAR, word))
+
+
 def canonicalize(message: str) -> str:
     """Template of one message: typed placeholders for shaped values, <*> for numbers."""
     text = message
-    for pattern, placeholder in _RULES:
-        text = pattern.sub(placeholder, text)
+    for may_match, pattern, placeholder in _RULES:
+        if may_match(text):
+            text = pattern.sub(placeholder, text)
+    if text.isascii():
+        return _DIGIT_WORD.sub(_generalise_digit_word, text)
     return _WORD.sub(lambda m: _generalise_word(m.group(0)), text)
 
 
 def tokenize(canonical: str) -> list[str]:
     """Whitespace tokens, with structural punctuation split off as tokens of its own."""
-    tokens: list[str] = []
-    for part in _DELIMS.split(canonical):
-        if not part:
-            continue
-        if _DELIMS.fullmatch(part):
-            tokens.append(part)
-        else:
-            tokens.extend(part.split())
-    return tokens
+    return _TOKEN.findall(canonical)
 
 
 _TYPED = re.compile(r"<[a-z]+>")
