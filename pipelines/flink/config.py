@@ -32,6 +32,8 @@ class StreamConfig:
     parallelism: int
     flush_rows: int
     flush_ms: int
+    bundle_size: int  # elements per Python bundle (Flink -> Python worker round trip)
+    bundle_ms: int
     warehouse_patience_s: float
     restart_attempts: int
     restart_delay_ms: int
@@ -57,6 +59,8 @@ class StreamConfig:
             parallelism=int(_env("PARALLELISM", "1")),
             flush_rows=int(_env("FLUSH_ROWS", "2000")),
             flush_ms=int(_env("FLUSH_MS", "250")),
+            bundle_size=int(_env("BUNDLE_SIZE", "500")),
+            bundle_ms=int(_env("BUNDLE_MS", "50")),
             warehouse_patience_s=float(_env("WAREHOUSE_PATIENCE_S", "60")),
             restart_attempts=int(_env("RESTART_ATTEMPTS", "30")),
             restart_delay_ms=int(_env("RESTART_DELAY_MS", "3000")),

@@ -319,8 +319,8 @@ def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironm
     conf.set_string("execution.checkpointing.storage", "filesystem")
     conf.set_string("state.checkpoints.num-retained", "2")
     # Small bundles: rows reach the store operator (and its flush timer) promptly.
-    conf.set_string("python.fn-execution.bundle.size", "500")
-    conf.set_string("python.fn-execution.bundle.time", "100")
+    conf.set_string("python.fn-execution.bundle.size", str(cfg.bundle_size))
+    conf.set_string("python.fn-execution.bundle.time", str(cfg.bundle_ms))
     jars = sorted(cfg.jars_dir.glob("*.jar")) if cfg.jars_dir.is_dir() else []
     if jars:
         conf.set_string("pipeline.jars", ";".join(p.resolve().as_uri() for p in jars))
