@@ -33,9 +33,10 @@ def request(wh, method="POST", params=None, body=None, headers=None, auth=True, 
         conn.close()
 
 
-def test_ping_needs_no_auth(warehouse) -> None:
-    status, _, body = request(warehouse, "GET", path="/ping", auth=False)
-    assert (status, body) == (200, b"Ok.\n")
+@pytest.mark.parametrize(("method", "path"), [("GET", "/ping"), ("HEAD", "/ping"), ("GET", "/")])
+def test_ping_needs_no_auth(warehouse, method, path) -> None:
+    status, _, body = request(warehouse, method, path=path, auth=False)
+    assert (status, body) == (200, b"Ok.\n" if method == "GET" else b"")
 
 
 def test_health_reports_counters(warehouse) -> None:

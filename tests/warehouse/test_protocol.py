@@ -249,3 +249,38 @@ def test_authenticator_refuses_wrong_unknown_and_missing() -> None:
         with pytest.raises(ClickHouseError) as info:
             auth.authenticate(creds)
         assert (info.value.code, info.value.http_status) == (516, status)
+
+
+def test_read_ahead_keeps_order_and_raises_reader_errors() -> None:
+    from warehouse.http.readahead import ReadAhead
+
+    pieces = [bytes([i]) * 1000 for i in range(50)]
+    reader = ReadAhead(iter(pieces), depth=3)
+    assert list(reader) == pieces
+    reader.close()
+
+    def failing():
+        yield b"ok"
+        raise errors.bad_request("Malformed chunked request body", 33)
+
+    reader = ReadAhead(failing())
+    with pytest.raises(ClickHouseError) as info:
+        list(reader)
+    assert info.value.code == 33
+    reader.close()
+
+
+def test_read_ahead_close_stops_the_reader_early() -> None:
+    from warehouse.http.readahead import ReadAhead
+
+    consumed = []
+
+    def endless():
+        for i in range(10_000):
+            consumed.append(i)
+            yield b"x"
+
+    reader = ReadAhead(endless(), depth=2)
+    next(iter(reader))
+    reader.close()
+    assert len(consumed) < 10

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from warehouse.http.errors import ClickHouseError, bad_request
 
-READ_SIZE = 1 << 20
+READ_SIZE = 4 << 20  # matches BodyStream.chunks(), so whole reads pass through uncopied
 MAX_CHUNK_LINE = 1024
 
 

@@ -22,6 +22,7 @@ from warehouse.http.errors import ClickHouseError, bad_request
 from warehouse.http.formats import content_type
 from warehouse.http.guard import check_statement
 from warehouse.http.params import RequestParams, parse_params
+from warehouse.http.readahead import ReadAhead
 from warehouse.http.sql import insert_with_format, output_format, produces_result
 
 log = logging.getLogger("warehouse.request")
@@ -100,9 +101,11 @@ class WarehouseHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         record = RequestRecord()
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
         try:
-            if path == "/ping":
+            # Like ClickHouse: /ping, and GET / without a query, answer "Ok." with no auth.
+            if path == "/ping" or (path in ("/", "") and self.command != "POST" and not url.query):
                 self._send(200, b"Ok.\n", {"Content-Type": "text/html; charset=UTF-8"}, record)
             elif path == "/health":
                 body = json.dumps(self.app.health()).encode() + b"\n"
@@ -194,7 +197,11 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             first = []
         else:
             first = [prefix[shape.data_start :]]
-        return handle.insert(statement, shape.fmt, itertools.chain(first, stream.chunks()))
+        reader = ReadAhead(stream.chunks())
+        try:
+            return handle.insert(statement, shape.fmt, itertools.chain(first, reader))
+        finally:
+            reader.close()
 
     def _select(self, handle, account, req: RequestParams, prefix: bytes, stream, record):
         try:
