@@ -164,47 +164,44 @@ _may_be_keyvalue_reversed = found(
     rf"=[ \t]*[\"']?s?(?:{_REVERSED_WORDS})", rf":[ \t]*[\"']?s?(?:{_REVERSED_WORDS})"
 )
 _may_be_rrn = found(r"-[1-8]\d{6}")
-# Cards: 13 digits in a row; for ASCII text, with every digit turned into '0' by
-# bytes.translate (a table lookup per byte), a substring test finds the run 4x faster.
+# Cards: 13 digits in a row, or two groups "dddd dddd" / "dddd-dddd". For ASCII text, once
+# bytes.translate (a table lookup per byte) has turned every digit into '0', these are
+# substring tests, several times faster than regex scans for \d.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_has_13_digits = found(r"\d{13}")
-_may_be_card_groups = found(r"-\d{4}(?:\d\d)?[ -]", r" \d{4}(?:\d\d)?[ -]")
-# The phone alternatives without their leading lookbehind: each starts with a literal.
+_may_be_card_unicode = found(r"\d{13}|\d{4}[ -]\d{4}")
+# Phones: the '+' form, the 01x mobile form, or a form ending in "-dddd".
 _may_be_phone = found(
     r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,3}",
-    r"0(?:1[016789][ .-]?\d{3,4}[ .-]?\d{4}|\d{1,2}-\d{3,4}-\d{4})",
-    r"\(\d{3}\)[ ]?\d{3}-\d{4}",
+    r"01[016789][ .-]?\d{3,4}[ .-]?\d{4}",
+    r"-\d{4}",
 )
 _may_be_ipv4 = found(r"\.\d{1,3}\.\d{1,3}\.\d")
 _may_be_ipv6 = ipv6_candidates(r"[^\w.]")
 
 
 def _may_be_card(text: str) -> bool:
-    if text.isascii():
-        run = b"0000000000000" in text.encode("ascii").translate(_ZERO_DIGITS)
-    else:
-        run = _has_13_digits(text)
-    return run or _may_be_card_groups(text)
+    if not text.isascii():
+        return _may_be_card_unicode(text)
+    zeroed = text.encode("ascii").translate(_ZERO_DIGITS)
+    return b"0000000000000" in zeroed or b"0000 0000" in zeroed or b"0000-0000" in zeroed
 
 
 # The case-insensitive kinds are guarded on the lowercased text. Non-ASCII text always passes
 # their guards: Unicode case folding matches more than lower() maps (`ſ` matches `s`).
 
 
-def _may_be_bearer(text: str) -> bool:
-    low = text.lower()
+def _may_be_bearer(text: str, low: str) -> bool:
     return ("bearer" in low or "token" in low) and _has_bearer_word(low) or not text.isascii()
 
 
-def _may_be_azure(text: str) -> bool:
-    low = text.lower()
+def _may_be_azure(text: str, low: str) -> bool:
     return "key=" in low or "sig=" in low or not text.isascii()
 
 
-def _may_be_keyvalue(text: str) -> bool:
+def _may_be_keyvalue(text: str, low: str) -> bool:
     if "=" not in text and ":" not in text:
         return False
-    return not text.isascii() or _may_be_keyvalue_reversed(text.lower()[::-1])
+    return not text.isascii() or _may_be_keyvalue_reversed(low[::-1])
 
 
 def mask_text(text: str) -> str:
@@ -218,23 +215,16 @@ def mask_text(text: str) -> str:
         t = _REPLACE["urlcred"](t)
     if "eyJ" in t:
         t = _REPLACE["jwt"](t)
-    if _may_be_bearer(t):
-        t = _REPLACE["bearer"](t)
-    if _may_be_apikey(t):
-        t = _REPLACE["apikey"](t)
-    if _may_be_azure(t):
-        t = _REPLACE["azure"](t)
-    if _may_be_keyvalue(t):
-        t = _REPLACE["keyvalue"](t)
+    t = _mask_case_insensitive_kinds(t)
     if "@" in t:
         t = _REPLACE["email"](t)
     if "/home/" in t or "/Users/" in t:
         t = _REPLACE["home"](t)
     if "Users\\" in t:
         t = _REPLACE["winhome"](t)
-    if "-" in t and _may_be_rrn(t):
+    if len(t) >= 14 and "-" in t and _may_be_rrn(t):
         t = _REPLACE["rrn"](t)
-    if _may_be_card(t):
+    if len(t) >= 13 and _may_be_card(t):
         t = _REPLACE["card"](t)
     if _may_be_phone(t):
         t = _REPLACE["phone"](t)
@@ -242,6 +232,23 @@ def mask_text(text: str) -> str:
         t = _REPLACE["ipv4"](t)
     if ":" in t and (_may_be_ipv6(t) or "::1" in t):
         t = _REPLACE["ipv6"](t)
+    return t
+
+
+def _mask_case_insensitive_kinds(t: str) -> str:
+    """The bearer, apikey, azure and keyvalue passes, sharing one lowercased text."""
+    low = t.lower()
+    if _may_be_bearer(t, low):
+        t = _REPLACE["bearer"](t)
+        low = t.lower()
+    if _may_be_apikey(t):
+        t = _REPLACE["apikey"](t)
+        low = t.lower()
+    if _may_be_azure(t, low):
+        t = _REPLACE["azure"](t)
+        low = t.lower()
+    if _may_be_keyvalue(t, low):
+        t = _REPLACE["keyvalue"](t)
     return t
 
 
