@@ -374,7 +374,9 @@ def write_results(path: Path, r: dict, args) -> None:
         f"shared with other engineers' work (1-min load average {g('load_before')} before, "
         f"{g('load_after')} after).\n"
         "Durable broker (Tansu on SeaweedFS S3), warehouse server (chDB), PyFlink 2.3 mini-cluster,\n"
-        "parallelism 1, checkpoints every 3 s, store flush at 2,000 rows or 250 ms. All on loopback.\n\n"
+        "parallelism 1, checkpoints every 3 s, Python bundles of 500 or 50 ms, store flush at 2,000 rows\n"
+        "or 250 ms. All on loopback; the job is one process group (runner with PyFlink's loopback\n"
+        "Python worker, JVM).\n\n"
         f"| metric | value |\n|---|---|\n{table}\n\nRaw figures: `{json.dumps(r)}`\n"
     )
     path.write_text(text)
