@@ -199,6 +199,7 @@ class Engine:
     @contextmanager
     def handle(self, user: str, readonly: bool, session_id: str | None, timeout: int, check: bool):
         """A fresh handle, or the session's handle held exclusively for this request."""
+        self.expire_sessions()
         if session_id is None:
             handle = self.open_handle(readonly)
             try:
@@ -214,7 +215,6 @@ class Engine:
             session.lock.release()
 
     def _acquire_session(self, key, readonly: bool, timeout: int, check: bool) -> Session:
-        self.expire_sessions()
         with self._sessions_lock:
             session = self._sessions.get(key)
             if session is None:

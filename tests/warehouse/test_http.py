@@ -211,3 +211,22 @@ def test_refused_without_valid_credentials(warehouse, headers, params, status) -
     )
     assert got == status and resp_headers["X-ClickHouse-Exception-Code"] == "516"
     assert body.startswith(b"Code: 516. DB::Exception:") and b"AUTHENTICATION_FAILED" in body
+
+
+def test_empty_and_inline_insert_data(warehouse, warehouse_db) -> None:
+    t = f"{warehouse_db}.e"
+    request(warehouse, body=f"CREATE TABLE {t} (a UInt32) ENGINE = MergeTree ORDER BY a")
+    status, headers, _ = request(warehouse, params={"query": f"INSERT INTO {t} FORMAT Native"}, body=b"")
+    assert status == 200 and json.loads(headers["X-ClickHouse-Summary"])["written_rows"] == "0"
+    status, _, _ = request(warehouse, params={"query": f'INSERT INTO {t} FORMAT JSONEachRow {{"a": 5}}'})
+    assert status == 200
+    assert request(warehouse, body=f"INSERT INTO {t} SELECT number FROM numbers(3)")[0] == 200
+    assert request(warehouse, body=f"SELECT count(), sum(a) FROM {t}")[2] == b"4\t8\n"
+
+
+def test_session_errors(warehouse) -> None:
+    params = {"session_id": "never-created", "session_check": "1", "query": "SELECT 1"}
+    status, headers, _ = request(warehouse, params=params)
+    assert status == 500 and headers["X-ClickHouse-Exception-Code"] == "372"
+    status, headers, _ = request(warehouse, params={"session_timeout": "99999", "query": "SELECT 1"})
+    assert status == 400 and headers["X-ClickHouse-Exception-Code"] == "36"

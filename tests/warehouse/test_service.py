@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 
 import pytest
@@ -143,3 +144,28 @@ def test_refuses_to_start_without_a_password(tmp_path) -> None:
     )
     assert proc.returncode != 0 and "ERRORHUB_WAREHOUSE_PASSWORD" in proc.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_a_busy_session_refuses_a_second_concurrent_query(warehouse) -> None:
+    session = f"busy-{os.getpid()}"
+    slow = warehouse.client(session_id=session, send_receive_timeout=120)
+    thread = threading.Thread(
+        target=lambda: slow.query("SELECT sum(sleepEachRow(0.5)) FROM numbers(8) SETTINGS max_block_size = 1")
+    )
+    thread.start()
+    watcher = warehouse.client(autogenerate_session_id=False)
+    while not watcher.query(
+        "SELECT count() FROM system.processes WHERE query LIKE '%sleepEachRow(0.5)) FROM numbers(8)%' "
+        "AND query NOT LIKE '%processes%'"
+    ).result_rows[0][0]:
+        assert thread.is_alive(), "the slow query ended before it was seen running"
+    request = urllib.request.Request(
+        f"{warehouse.url}/?session_id={session}&query=SELECT%201",
+        headers={"X-ClickHouse-User": warehouse.user, "X-ClickHouse-Key": warehouse.password},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    busy = thread.is_alive()
+    thread.join(120)
+    assert info.value.headers["X-ClickHouse-Exception-Code"] == "373"
+    assert busy, "the slow query had finished: the refusal proved nothing"
