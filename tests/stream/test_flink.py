@@ -7,6 +7,7 @@ Run in the stream environment, never in parallel:
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -229,11 +230,23 @@ def assert_exactly_once(warehouse, database: str, acked: set[str]) -> None:
         count, unique = client.query("SELECT count(), uniqExact(event_id) FROM events_clean").result_rows[0]
         stored = {r[0] for r in client.query("SELECT toString(event_id) FROM events_clean").result_rows}
         view = client.query("SELECT count() FROM error_events").result_rows[0][0]
+        split_fingerprints = client.query(
+            "SELECT count() FROM (SELECT fingerprint FROM events_clean GROUP BY fingerprint "
+            "HAVING uniqExact(pattern_id) > 1)"
+        ).result_rows[0][0]
+        unmapped = client.query(
+            "SELECT count() FROM (SELECT DISTINCT pattern_id FROM events_clean) "
+            "WHERE pattern_id NOT IN (SELECT pattern_id FROM fingerprint_patterns)"
+        ).result_rows[0][0]
     finally:
         client.close()
     assert stored == acked, f"missing {len(acked - stored)}, unexpected {len(stored - acked)}"
     assert count == unique == len(acked), (count, unique, len(acked))
     assert view == len(acked)
+    # The pattern index survived the restart: a fingerprint never got two pattern ids, and
+    # every pattern id in use has its mapping row.
+    assert split_fingerprints == 0
+    assert unmapped == 0
 
 
 def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream_job_factory, tmp_path):
@@ -346,3 +359,39 @@ def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(
     time.sleep(3)
     assert_exactly_once(fresh_warehouse, database, producer.acked)
     assert job.status().get("state") == "RUNNING"
+
+
+def test_stream_service_under_the_supervisor(broker, warehouse, tmp_path):
+    """What `errorhub up` / `status` / `down` do with the job: start, healthy, detail, stop."""
+    from errorhub.supervisor import Supervisor
+    from pipelines.flink.service import stream_service
+
+    database = make_database(warehouse)
+    settings = job_settings(broker, warehouse, database, tmp_path / "home")
+    service = stream_service(settings)
+    service = type(service)(**{**service.__dict__, "command": [sys.executable, *service.command[1:]]})
+    supervisor = Supervisor(settings.run_dir, settings.log_dir)
+    try:
+        assert supervisor.start(service).startswith("started")
+        producer = Producer(broker, settings.topic_raw)
+        producer.send_events(make_events(30))
+        producer.flush()
+        wait_for(
+            lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 30,
+            180,
+            "events through the supervised job",
+        )
+        wait_for(
+            lambda: any(Path(settings.home, "flink", "checkpoints").glob("*/chk-*/_metadata")),
+            60,
+            "a checkpoint",
+        )
+        status = supervisor.status(service)
+        assert status.running and status.healthy
+        assert "job RUNNING" in status.detail and "last checkpoint" in status.detail
+        assert "lag ~" in status.detail, status.detail
+        assert supervisor.start(service) == "already running"
+    finally:
+        supervisor.stop(service)
+    status = supervisor.status(service)
+    assert not status.running and not status.healthy
