@@ -147,8 +147,11 @@ def test_truncated_chunked_body_gets_an_error_or_a_closed_connection(warehouse, 
     ).encode()
     with socket.create_connection((warehouse.host, warehouse.port), timeout=30) as s:
         s.sendall(raw)
-        reply = s.recv(65536)
+        reply = b""
+        while chunk := s.recv(65536):  # the server answers, then closes: the framing is lost
+            reply += chunk
     assert reply.startswith(b"HTTP/1.1 400") and b"Malformed chunked request body" in reply
+    assert b"Connection: close" in reply
     assert request(warehouse, body=f"SELECT count() FROM {t}")[2] == b"0\n"
 
 
@@ -230,3 +233,9 @@ def test_session_errors(warehouse) -> None:
     assert status == 500 and headers["X-ClickHouse-Exception-Code"] == "372"
     status, headers, _ = request(warehouse, params={"session_timeout": "99999", "query": "SELECT 1"})
     assert status == 400 and headers["X-ClickHouse-Exception-Code"] == "36"
+
+
+@pytest.mark.parametrize("body", [b"SELECT '\xff\xfe'", b"INSERT INTO t_\xff FORMAT TSV\n1\n"])
+def test_query_that_is_not_utf8_is_a_400(warehouse, body) -> None:
+    status, headers, text = request(warehouse, body=body)
+    assert status == 400 and b"not valid UTF-8" in text and headers["X-ClickHouse-Exception-Code"] == "36"

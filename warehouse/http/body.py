@@ -150,5 +150,8 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, str]:
             raise ClickHouseError(48, "External data (file parts in multipart requests) is not supported")
         if name:
             payload = part.get_payload(decode=True) or b""
-            fields[str(name)] = payload.decode("utf-8", errors="strict")
+            try:
+                fields[str(name)] = payload.decode("utf-8")
+            except UnicodeDecodeError as ex:
+                raise bad_request(f"Form field {name!r} is not valid UTF-8", 36) from ex
     return fields

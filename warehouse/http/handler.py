@@ -53,12 +53,19 @@ class RawBody:
     def __init__(self, chunks):
         self._chunks = chunks
         self.finished = False
+        self.broken = False  # the framing was bad: the connection can't be reused
 
     def __iter__(self):
-        yield from self._chunks
+        try:
+            yield from self._chunks
+        except BaseException:
+            self.broken = True
+            raise
         self.finished = True
 
     def drain(self, limit: int) -> bool:
+        if self.broken:
+            return False
         read = 0
         try:
             for chunk in self._chunks:
@@ -189,7 +196,10 @@ class WarehouseHandler(BaseHTTPRequestHandler):
             return self._select(handle, account, req, prefix, stream, record)
 
     def _insert(self, handle, account, shape, prefix: bytes, stream, record) -> Outcome:
-        statement = shape.statement.encode("latin-1").decode("utf-8", errors="strict")
+        try:
+            statement = shape.statement.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError as ex:
+            raise bad_request(f"Query is not valid UTF-8: {ex}", 36) from ex
         record.query = f"{statement} FORMAT {shape.fmt}"
         check_statement(statement, account, self.command)
         if shape.data_start >= len(prefix):
