@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipelines.engine.adapters import apply_message_rules, parse_trace
 from pipelines.engine.text import canonicalize
@@ -12,8 +11,7 @@ from pipelines.engine.text import canonicalize
 MAX_CANONICAL_CHARS = 2048
 
 
-@dataclass(frozen=True)
-class Normalized:
+class Normalized(NamedTuple):
     language: str
     error_type: str
     canonical_msg: str
@@ -32,14 +30,23 @@ def _top_frames(trace_frames: list, top: int) -> tuple[str, ...]:
 
 def normalize(event: Any, top_frames: int = 3) -> Normalized:
     """Template and frames of an already-masked event (dict or model)."""
-    return _normalize(
+    args = (
         _get(event, "language", "other"), _get(event, "message"), _get(event, "stack_trace"),
         _get(event, "error_type"), top_frames,
     )
+    if args[2] or "\n" in args[1].strip():
+        return _normalize_trace(*args)
+    return _normalize(*args)
 
 
-# Pure in its arguments, and masked stacks of one bug repeat: bounded cache.
+# Pure in its arguments, and the masked stack of one bug repeats across runs and users, while
+# it is the costliest to parse: bounded cache for events with a stack. Single log lines mostly
+# carry fresh values and would only flush it. Keys are masked text only.
 @lru_cache(maxsize=16_384)
+def _normalize_trace(language: str, message: str, stack: str, given_type: str, top_frames: int) -> Normalized:
+    return _normalize(language, message, stack, given_type, top_frames)
+
+
 def _normalize(language: str, message: str, stack: str, given_type: str, top_frames: int) -> Normalized:
     # SDKs without a stack field often send the whole traceback as the message.
     trace_text = stack or (message if "\n" in message.strip() else "")

@@ -107,24 +107,17 @@ def _prefixed(group: str, placeholder: str) -> Callable[[re.Match[str]], str]:
     return lambda m: m[group] + placeholder
 
 
-def _mask_keyvalues(text: str) -> str:
-    """`sub(_keyvalue, text)` with the keyvalue pattern, but the pattern is only tried where its
-    lowercase form starts: a case-insensitive word list is slow to try at every position."""
-    pattern = _PATTERN["keyvalue"]
-    if not text.isascii():  # lower() keeps positions for ASCII text only
-        return pattern.sub(_keyvalue, text)
-    low, parts, done, pos = text.lower(), [], 0, 0
-    while (hint := _KEYVALUE_START.search(low, pos)) is not None:
-        m = pattern.match(text, hint.start())
-        if m is None:
-            pos = hint.start() + 1
-            continue
-        parts += (text[done : m.start()], _keyvalue(m))
-        done = pos = m.end()
+def _sub_at(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str,
+            starts: list[int]) -> str:
+    """`pattern.sub(replace, text)`, given (ascending) every position where a match could
+    start: the pattern is tried there only, not at every position of the text."""
+    parts, done = [], 0
+    for start in starts:
+        if start >= done and (m := pattern.match(text, start)) is not None:
+            parts += (text[done:start], replace(m))
+            done = m.end()
     return "".join(parts) + text[done:] if parts else text
 
-
-_KEYVALUE_START = re.compile(rf"{_SECRET_WORD}s?[\"']?[ \t]*[=:]")
 
 # kind -> replace(text). A constant placeholder is cheaper for `re.sub` than a function.
 _REPLACE: dict[str, Callable[[str], str]] = {
@@ -144,24 +137,26 @@ _REPLACE: dict[str, Callable[[str], str]] = {
         "ipv4": "<ip>",
         "ipv6": "<ip>",
     }.items()
-} | {"keyvalue": _mask_keyvalues}
+} | {"keyvalue": lambda text: _PATTERN["keyvalue"].sub(_keyvalue, text)}
 
 # Guards (see guards.py): each is a necessary condition for its kind's pattern to match.
 _may_be_apikey = found(
     r"A(?:KIA|SIA|Iza)", r"g(?:h[pousr]_|ithub_pat_|lpat-)", r"xox[abposr]-", r"sk[-_]", r"rk_live_",
     r"ya29\.",
 )
-_has_bearer_word = found(r"(?:bearer|token)\s")  # on lowercased text
-# The key-value pattern ends with `<secret word>s?["']?[ \t]*[=:]`; reversed, that starts with
-# the literal `=` or `:`, which is found fast.
+# Where a bearer token or a key-value secret can start, found in the lowercased ASCII text.
+_BEARER_WORDS = (re.compile(r"bearer\s"), re.compile(r"token\s"))
+# A key-value secret starts with `<secret word>s?["']?[ \t]*[=:]`. Reversed, that starts with
+# the literal `=` or `:`, which is found fast; a match ending at i there starts at len - i. (No
+# secret word ends with another, so each `=` or `:` has at most one start.)
 _SECRET_WORDS = (
     "passwd", "password", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
     "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
     "authorization", "session_id", "session-id", "sessionid", "cookie",
 )
 _REVERSED_WORDS = "|".join(re.escape(word[::-1]) for word in _SECRET_WORDS)
-_may_be_keyvalue_reversed = found(
-    rf"=[ \t]*[\"']?s?(?:{_REVERSED_WORDS})", rf":[ \t]*[\"']?s?(?:{_REVERSED_WORDS})"
+_REVERSED_KEYS = tuple(
+    re.compile(rf"{sep}[ \t]*[\"']?s?(?:{_REVERSED_WORDS})") for sep in ("=", ":")
 )
 _may_be_rrn = found(r"-[1-8]\d{6}")
 # Cards: 13 digits in a row, or two groups "dddd dddd" / "dddd-dddd". For ASCII text, once
@@ -179,6 +174,19 @@ _may_be_ipv4 = found(r"\.\d{1,3}\.\d{1,3}\.\d")
 _may_be_ipv6 = ipv6_candidates(r"[^\w.]")
 
 
+def _bearer_starts(low: str) -> list[int]:
+    if "bearer" not in low and "token" not in low:
+        return []
+    return sorted(m.start() for word in _BEARER_WORDS for m in word.finditer(low))
+
+
+def _keyvalue_starts(low: str) -> list[int]:
+    if "=" not in low and ":" not in low:
+        return []
+    reversed_low = low[::-1]
+    return sorted(len(low) - m.end() for key in _REVERSED_KEYS for m in key.finditer(reversed_low))
+
+
 def _may_be_card(text: str) -> bool:
     if not text.isascii():
         return _may_be_card_unicode(text)
@@ -186,22 +194,8 @@ def _may_be_card(text: str) -> bool:
     return b"0000000000000" in zeroed or b"0000 0000" in zeroed or b"0000-0000" in zeroed
 
 
-# The case-insensitive kinds are guarded on the lowercased text. Non-ASCII text always passes
-# their guards: Unicode case folding matches more than lower() maps (`ſ` matches `s`).
-
-
-def _may_be_bearer(text: str, low: str) -> bool:
-    return ("bearer" in low or "token" in low) and _has_bearer_word(low) or not text.isascii()
-
-
-def _may_be_azure(text: str, low: str) -> bool:
-    return "key=" in low or "sig=" in low or not text.isascii()
-
-
-def _may_be_keyvalue(text: str, low: str) -> bool:
-    if "=" not in text and ":" not in text:
-        return False
-    return not text.isascii() or _may_be_keyvalue_reversed(low[::-1])
+def _may_be_azure(low: str) -> bool:
+    return "key=" in low or "sig=" in low
 
 
 def mask_text(text: str) -> str:
@@ -230,32 +224,51 @@ def mask_text(text: str) -> str:
         t = _REPLACE["phone"](t)
     if "." in t and _may_be_ipv4(t):
         t = _REPLACE["ipv4"](t)
-    if ":" in t and (_may_be_ipv6(t) or "::1" in t):
+    if ("::" in t or t.count(":") >= 7) and (_may_be_ipv6(t) or "::1" in t):
         t = _REPLACE["ipv6"](t)
     return t
 
 
 def _mask_case_insensitive_kinds(t: str) -> str:
-    """The bearer, apikey, azure and keyvalue passes, sharing one lowercased text."""
+    """The bearer, apikey, azure and keyvalue passes. For ASCII text they share one lowercased
+    text, where their guards look and where bearer and keyvalue find their candidate starts.
+    Other text takes every pass: Unicode case folding matches more than lower() maps (`ſ`
+    matches `s` under re.IGNORECASE)."""
+    if not t.isascii():
+        for kind in ("bearer", "apikey", "azure", "keyvalue"):
+            t = _REPLACE[kind](t) if kind != "apikey" or _may_be_apikey(t) else t
+        return t
     low = t.lower()
-    if _may_be_bearer(t, low):
-        t = _REPLACE["bearer"](t)
+    if starts := _bearer_starts(low):
+        t = _sub_at(_PATTERN["bearer"], _prefixed("bearer_pre", "<token>"), t, starts)
         low = t.lower()
     if _may_be_apikey(t):
         t = _REPLACE["apikey"](t)
         low = t.lower()
-    if _may_be_azure(t, low):
+    if _may_be_azure(low):
         t = _REPLACE["azure"](t)
         low = t.lower()
-    if _may_be_keyvalue(t, low):
-        t = _REPLACE["keyvalue"](t)
+    if starts := _keyvalue_starts(low):
+        t = _sub_at(_PATTERN["keyvalue"], _keyvalue, t, starts)
     return t
+
+
+_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "authorization", "session", "cookie")
+
+
+def is_secret_key(key: str) -> bool:
+    """SECRET_KEY.match(key), after a quick test that an ASCII key holds part of a secret word."""
+    if key.isascii():
+        low = key.lower()
+        if not any(word in low for word in _KEY_WORDS):
+            return False
+    return SECRET_KEY.match(key) is not None
 
 
 def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
     """Mask values; a value whose key names a secret (API_TOKEN, db_password) is hidden whole."""
     return {
-        key: "<secret>" if SECRET_KEY.match(key) and value else mask_text(value)
+        key: "<secret>" if value and is_secret_key(key) else mask_text(value)
         for key, value in values.items()
     }
 

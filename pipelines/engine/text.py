@@ -86,7 +86,9 @@ _DIGITS = re.compile(r"(?:(?<=[_\s=:(\[{,])-|(?<![\w-])-)?\d+(?:\.\d+)*")
 _NAME_WITH_DIGIT = re.compile(r"^[A-Za-z_]+\d{1,2}(?:[A-Za-z_]+\w*)?$")
 _WORD = re.compile(r"[^\s]+")
 # A whitespace-separated word holding a digit. For ASCII text \d is exactly str.isdigit(), so
-# only these words need generalising (one regex call, not one Python call per word).
+# only these words need generalising (one regex call, not one Python call per word); a word
+# that is just a number becomes <*> without a Python call at all.
+_NUMBER_WORD = re.compile(r"(?<!\S)-?\d+(?:\.\d+)*(?!\S)")
 _DIGIT_WORD = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
 _VAR_RUNS = re.compile(r"(?:<\*>)+")
 _DELIMS = "=:,;()\\[\\]{}\"'`|"
@@ -113,7 +115,7 @@ def canonicalize(message: str) -> str:
         if may_match(text):
             text = pattern.sub(placeholder, text)
     if text.isascii():
-        return _DIGIT_WORD.sub(_generalise_digit_word, text)
+        return _DIGIT_WORD.sub(_generalise_digit_word, _NUMBER_WORD.sub(VAR, text))
     return _WORD.sub(lambda m: _generalise_word(m.group(0)), text)
 
 
