@@ -223,22 +223,34 @@ def committed_or_earliest() -> KafkaOffsetsInitializer:
     return KafkaOffsetsInitializer(initializer.committedOffsets(strategy))
 
 
+def null_safe_values(builder) -> None:
+    """Record values as str, a null value (tombstone) as None.
+
+    `SimpleStringSchema` throws on a null value, which fails the job on every restart (a poison
+    pill no dead-letter queue can catch). Kafka's own StringDeserializer returns null for it;
+    the connector passes that on and ParseFunction turns it into a dead letter."""
+    jvm = get_gateway().jvm
+    string_deserializer = jvm.org.apache.kafka.common.serialization.StringDeserializer().getClass()
+    schema = jvm.org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema
+    builder._j_builder.setDeserializer(schema.valueOnly(string_deserializer))
+
+
 def build(env: StreamExecutionEnvironment, cfg: StreamConfig, warehouse: records.WarehouseConfig) -> None:
     """Add the job's operators to env."""
-    source = (
+    builder = (
         KafkaSource.builder()
         .set_bootstrap_servers(cfg.bootstrap)
         .set_topics(cfg.topic_raw)
         .set_group_id(cfg.group_id)
         .set_client_id_prefix(cfg.group_id)
         .set_starting_offsets(committed_or_earliest())
-        .set_value_only_deserializer(SimpleStringSchema())
         .set_property("partition.discovery.interval.ms", "30000")
         .set_property("commit.offsets.on.checkpoint", "true")
         # Latency: do not let the broker hold a fetch for the default 500 ms at low rates.
         .set_property("fetch.max.wait.ms", "100")
-        .build()
     )
+    null_safe_values(builder)
+    source = builder.build()
     raw = env.from_source(source, WatermarkStrategy.no_watermarks(), "error_raw").uid("source-raw")
     tagged = (
         raw.map(ParseFunction(f"flink:{cfg.topic_raw}"), output_type=Types.PICKLED_BYTE_ARRAY())

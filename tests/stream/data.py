@@ -84,4 +84,5 @@ POISON = [
     (json.dumps({"event_id": str(uuid.uuid4()), "message": ""}).encode(), "invalid event"),
     (json.dumps({"message": "x", "level": "catastrophic"}).encode(), "invalid event"),
     (b"", "empty message"),
+    (None, "empty message"),  # a tombstone (null value) must not fail the job
 ]

@@ -69,7 +69,7 @@ class Producer:
         self.acked: set[str] = set()
         self.failed = 0
 
-    def send(self, value: bytes | str, key: str | None = None, event_id: str | None = None) -> None:
+    def send(self, value: bytes | str | None, key: str | None = None, event_id: str | None = None) -> None:
         def on_delivery(error, message):
             if error is None and event_id is not None:
                 self.acked.add(event_id)
@@ -131,7 +131,7 @@ def test_poison_messages_land_in_dead_letters_with_reason(broker, warehouse, run
     assert len(stored) == len(POISON)
     by_payload = {payload: reason for payload, reason, _ in stored}
     for value, reason_start in POISON:
-        assert by_payload[value.decode()].startswith(reason_start), by_payload
+        assert by_payload[(value or b"").decode()].startswith(reason_start), by_payload
     assert {source for _, _, source in stored} == {f"flink:{settings.topic_raw}"}
 
     dead = wait_for(
@@ -143,7 +143,7 @@ def test_poison_messages_land_in_dead_letters_with_reason(broker, warehouse, run
         "error_dead messages",
     )
     published = [json.loads(m.value()) for m in dead]
-    assert sorted(p["payload"] for p in published) == sorted(v.decode() for v, _ in POISON)
+    assert sorted(p["payload"] for p in published) == sorted((v or b"").decode() for v, _ in POISON)
     assert all(p["reason"] for p in published)
     # Nothing poison reached the clean table.
     assert scalar(warehouse, database, "SELECT count() FROM events_clean") == 0
