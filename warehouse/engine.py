@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +92,24 @@ class Handle:
             written_bytes=result.bytes_written(),
             elapsed=result.elapsed(),
         )
+
+    def stream(self, sql: str, fmt: str, params: dict[str, str] | None = None) -> Iterator[bytes]:
+        """Result blocks as the engine produces them (for formats without a global header)."""
+        result = _engine_call(self.conn.send_query, sql, fmt, params=params or {})
+        try:
+            while True:
+                try:
+                    block = next(result)
+                except StopIteration:
+                    return
+                except Exception as ex:
+                    raise from_engine_message(str(ex)) from ex
+                data = block.bytes() if hasattr(block, "bytes") else bytes(block)
+                if data:
+                    yield data
+        finally:
+            with suppress(Exception):
+                result.close()
 
     def insert(self, statement: str, fmt: str, chunks: Iterable[bytes]) -> Outcome:
         """Stream data chunks into `statement` (no FORMAT clause); returns once committed."""

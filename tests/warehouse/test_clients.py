@@ -186,3 +186,31 @@ def test_raw_insert_text_formats(warehouse, warehouse_db) -> None:
         f"{warehouse_db}.r", ["a", "b"], gzip.compress(b"4,four\n"), fmt="CSV", compression="gzip"
     )
     assert client.query(f"SELECT count(), sum(a) FROM {warehouse_db}.r").result_rows == [(4, 10)]
+
+
+@pytest.mark.parametrize("compress", ["lz4", "zstd", "gzip", False])
+def test_streamed_results_arrive_whole(warehouse, compress) -> None:
+    client = warehouse.client(compress=compress)
+    total, rows = 0, 0
+    with client.query_row_block_stream(
+        "SELECT number, toString(number) FROM numbers(300000)", settings={"max_block_size": 10000}
+    ) as stream:
+        for block in stream:
+            rows += len(block)
+            total += sum(r[0] for r in block)
+    assert (rows, total) == (300000, 300000 * 299999 // 2)
+    sql = "SELECT number FROM numbers(100000)"
+    with client.query_df_stream(sql, settings={"max_block_size": 7000}) as frames:
+        assert sum(len(f) for f in frames) == 100000
+
+
+def test_an_error_in_the_middle_of_a_stream_is_an_error(warehouse) -> None:
+    client = warehouse.client()
+    sql = "SELECT throwIf(number = 250000, 'boom') FROM numbers(400000)"
+    with (
+        pytest.raises(Exception, match="boom|Code: 395"),
+        client.query_row_block_stream(sql, settings={"max_block_size": 1000}) as stream,
+    ):
+        for _ in stream:
+            pass
+    assert client.query("SELECT 1").result_rows == [(1,)]

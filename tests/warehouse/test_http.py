@@ -47,7 +47,9 @@ def test_health_reports_counters(warehouse) -> None:
 
 def test_get_query_and_clickhouse_headers(warehouse) -> None:
     status, headers, body = request(
-        warehouse, "GET", {"query": "SELECT 1 AS x FORMAT JSONEachRow", "query_id": "q-42"}
+        warehouse,
+        "GET",
+        {"query": "SELECT 1 AS x FORMAT JSONEachRow", "query_id": "q-42", "wait_end_of_query": "1"},
     )
     assert status == 200 and body == b'{"x":1}\n'
     assert headers["X-ClickHouse-Format"] == "JSONEachRow"
@@ -239,3 +241,17 @@ def test_session_errors(warehouse) -> None:
 def test_query_that_is_not_utf8_is_a_400(warehouse, body) -> None:
     status, headers, text = request(warehouse, body=body)
     assert status == 400 and b"not valid UTF-8" in text and headers["X-ClickHouse-Exception-Code"] == "36"
+
+
+def test_results_stream_unless_wait_end_of_query(warehouse) -> None:
+    q = "SELECT number FROM numbers(200000) SETTINGS max_block_size = 1000"
+    status, headers, body = request(warehouse, body=q)
+    assert status == 200 and headers.get("Transfer-Encoding") == "chunked"
+    assert body == b"".join(b"%d\n" % i for i in range(200000))
+    status, headers, buffered = request(warehouse, body=q, params={"wait_end_of_query": "1"})
+    assert "Transfer-Encoding" not in headers and buffered == body
+    status, headers, packed = request(
+        warehouse, body=q, params={"enable_http_compression": "1"}, headers={"Accept-Encoding": "zstd"}
+    )
+    assert headers["Content-Encoding"] == "zstd"
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(packed) == body

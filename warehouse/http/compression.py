@@ -117,3 +117,35 @@ def compress_body(body: bytes, encoding: str) -> bytes:
     if encoding == "br" and brotli is not None:
         return brotli.compress(body, quality=1)
     raise ValueError(f"unsupported encoding {encoding}")
+
+
+class StreamCompressor:
+    """Compresses a streamed response as one frame/member, which clients decode with a
+    single decompressor."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._prefix = b""
+        if encoding == "lz4":
+            self._c = lz4.frame.LZ4FrameCompressor()
+            self._prefix = self._c.begin()
+        elif encoding == "zstd":
+            self._c = zstandard.ZstdCompressor(level=1).compressobj()
+        elif encoding == "gzip":
+            self._c = zlib.compressobj(1, wbits=31)
+        elif encoding == "deflate":
+            self._c = zlib.compressobj(1)
+        elif encoding == "br" and brotli is not None:
+            self._c = brotli.Compressor(quality=1)
+        else:
+            raise ValueError(f"unsupported encoding {encoding}")
+
+    def compress(self, data: bytes) -> bytes:
+        out = self._c.process(data) if self.encoding == "br" else self._c.compress(data)
+        if self._prefix:
+            out, self._prefix = self._prefix + out, b""
+        return out
+
+    def flush(self) -> bytes:
+        out = self._c.finish() if self.encoding == "br" else self._c.flush()
+        return self._prefix + out

@@ -17,7 +17,12 @@ from urllib.parse import parse_qsl, urlsplit
 from warehouse.engine import Outcome
 from warehouse.http import body as body_mod
 from warehouse.http.auth import Account, extract_credentials
-from warehouse.http.compression import choose_response_encoding, compress_body, decode_stream
+from warehouse.http.compression import (
+    StreamCompressor,
+    choose_response_encoding,
+    compress_body,
+    decode_stream,
+)
 from warehouse.http.errors import ClickHouseError, bad_request
 from warehouse.http.formats import content_type
 from warehouse.http.guard import check_statement
@@ -29,7 +34,24 @@ log = logging.getLogger("warehouse.request")
 
 HEAD_BYTES = 512 * 1024  # the statement of an INSERT must start within this (ClickHouse: 256 KiB)
 MAX_QUERY_BODY = 1 << 30  # non-INSERT bodies (e.g. huge VALUES) are held in memory up to this
-DRAIN_LIMIT = 256 << 20  # on early errors, read up to this much of the body so the client sees the error
+DRAIN_LIMIT = 256 << 20
+# Formats whose per-block outputs concatenate into a valid result: streamed unless the client
+# asks for wait_end_of_query=1 (clickhouse-connect does for its non-streaming calls).
+STREAMABLE_FORMATS = frozenset(
+    {
+        "native",
+        "tabseparated",
+        "tsv",
+        "tabseparatedraw",
+        "tsvraw",
+        "csv",
+        "rowbinary",
+        "jsoneachrow",
+        "jsoncompacteachrow",
+        "jsonlines",
+        "ndjson",
+    }
+)  # on early errors, read up to this much of the body so the client sees the error
 
 
 @dataclass
@@ -45,6 +67,7 @@ class RequestRecord:
     session: str = ""
     outcome: Outcome | None = None
     bytes_out: int = 0
+    streamed: bool = False  # the response was already sent block by block
 
 
 class RawBody:
@@ -146,7 +169,8 @@ class WarehouseHandler(BaseHTTPRequestHandler):
                 outcome, fmt = self._execute(account, req, stream, record)
             finally:
                 self.app.end_request()
-            self._send_result(outcome, fmt, req, record)
+            if not record.streamed:
+                self._send_result(outcome, fmt, req, record)
         except ClickHouseError as err:
             self._finish_body(raw)
             self._send_error(err, record)
@@ -222,9 +246,51 @@ class WarehouseHandler(BaseHTTPRequestHandler):
         if not sql.strip():
             raise ClickHouseError(62, "Empty query", 400)
         check_statement(sql, account, self.command)
-        outcome = handle.execute(sql, req.default_format, req.query_params)
         fmt = (output_format(sql) or req.default_format) if produces_result(sql) else None
-        return outcome, fmt
+        if fmt and not req.wait_end_of_query and fmt.lower() in STREAMABLE_FORMATS:
+            self._stream_result(handle.stream(sql, req.default_format, req.query_params), fmt, req, record)
+            return Outcome(), fmt
+        return handle.execute(sql, req.default_format, req.query_params), fmt
+
+    def _stream_result(self, blocks, fmt: str, req: RequestParams, record: RequestRecord) -> None:
+        """Send blocks as they come (chunked). An engine error before the first block is a
+        normal error response; after it, the error text ends the body and the connection is
+        closed without the final chunk, so the client sees a failed, not a short, result."""
+        first = next(blocks, b"")  # errors raised here still get a proper error response
+        headers = self._common_headers(record)
+        headers["Content-Type"] = content_type(fmt)
+        headers["X-ClickHouse-Format"] = fmt
+        # As ClickHouse does when it streams: the summary known when the headers leave.
+        headers["X-ClickHouse-Summary"] = json.dumps(_summary(Outcome()), separators=(",", ":"))
+        headers["Transfer-Encoding"] = "chunked"
+        compressor = None
+        if req.http_compression:
+            encoding = choose_response_encoding(self.headers.get("Accept-Encoding"))
+            if encoding:
+                compressor = StreamCompressor(encoding)
+                headers["Content-Encoding"] = encoding
+        record.streamed, record.status = True, 200
+        self.send_response(200)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            for block in itertools.chain([first], blocks):
+                self._write_chunk(compressor.compress(block) if compressor else block, record)
+            if compressor:
+                self._write_chunk(compressor.flush(), record)
+            self.wfile.write(b"0\r\n\r\n")
+        except ClickHouseError as err:
+            record.code = err.code
+            self._write_chunk(b"\n" + err.body(), record)
+            self.close_connection = True
+        finally:
+            blocks.close()  # stops the engine's stream before the handle is released
+
+    def _write_chunk(self, data: bytes, record: RequestRecord) -> None:
+        if data:
+            self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            record.bytes_out += len(data)
 
     # ---- responses -------------------------------------------------------------
 

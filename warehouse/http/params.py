@@ -60,6 +60,7 @@ class RequestParams:
     compress: bool = False  # response in ClickHouse compressed blocks
     decompress: bool = False  # request body in ClickHouse compressed blocks
     http_compression: bool = False  # enable_http_compression: honour Accept-Encoding
+    wait_end_of_query: bool = False  # buffer the whole result before answering
     settings: dict[str, str] = field(default_factory=dict)
     query_params: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +105,8 @@ def _apply_transport(req: RequestParams, name: str, value: str) -> None:
         req.decompress = _flag(value)
     elif name == "enable_http_compression":
         req.http_compression = _flag(value)
+    elif name == "wait_end_of_query":
+        req.wait_end_of_query = _flag(value)
 
 
 def _session_timeout(value: str) -> int:
