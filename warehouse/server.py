@@ -5,7 +5,20 @@ ClickHouse's HTTP interface, so every component talks to it as to a ClickHouse s
                                [--readonly-user U] [--readonly-password X]
 
 Defaults come from errorhub.settings (ERRORHUB_WAREHOUSE_* variables or .env).
-Health: GET /ping answers `Ok.` (outside the engine); GET /health gives counters as JSON.
+Health: GET /ping (and GET / without a query) answer `Ok.` outside the engine; GET /health
+gives counters as JSON. One log line per request (duration, status, code, rows, bytes).
+
+Protocol (warehouse/http/): query in the URL and/or body; INSERT ... FORMAT data streamed
+into the engine as it arrives (Content-Length or chunked; Content-Encoding lz4/zstd/gzip/
+deflate, concatenated frames allowed; acknowledged only after the engine committed it);
+settings as URL parameters (transport ones skipped), param_* binding (also multipart),
+sessions (session_id/timeout/check; URL settings scoped to one request), database,
+default_format, query_id, enable_http_compression + Accept-Encoding, results streamed in
+block-wise formats unless wait_end_of_query=1, X-ClickHouse-* headers, ClickHouse error
+bodies and status codes, Basic/X-ClickHouse-User+Key/URL credentials, two accounts
+(the read-only one runs with readonly=2 plus a statement guard), GET implies readonly.
+Not supported (answered with code 48, HTTP 501): compress=1/decompress=1 (ClickHouse's
+native compressed blocks) and external data tables.
 """
 
 from __future__ import annotations

@@ -284,3 +284,17 @@ def test_read_ahead_close_stops_the_reader_early() -> None:
     next(iter(reader))
     reader.close()
     assert len(consumed) < 10
+
+
+@pytest.mark.parametrize("encoding", ["lz4", "zstd", "gzip", "deflate"])
+def test_streamed_response_is_one_frame_a_single_decompressor_reads(encoding: str) -> None:
+    blocks = [b"%d\n" % i * 500 for i in range(30)]
+    compressor = compression.StreamCompressor(encoding)
+    wire = b"".join(compressor.compress(b) for b in blocks) + compressor.flush()
+    if encoding == "lz4":
+        decoded = lz4.frame.LZ4FrameDecompressor().decompress(wire)
+    elif encoding == "zstd":
+        decoded = zstandard.ZstdDecompressor().decompressobj().decompress(wire)
+    else:
+        decoded = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15).decompress(wire)
+    assert decoded == b"".join(blocks)
