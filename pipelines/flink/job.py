@@ -320,6 +320,15 @@ def checkpoint_age(checkpoint_dir: str) -> float | None:
 # ----------------------------------------------------------------------------- environment
 
 
+def explicit(name: str) -> bool:
+    return f"ERRORHUB_FLINK_{name}" in os.environ
+
+
+def submitted_by_flink_cli() -> bool:
+    """`flink run -py job.py` starts this file with the gateway of the CLI's JVM."""
+    return "PYFLINK_GATEWAY_PORT" in os.environ
+
+
 def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironment, Path | None]:
     conf = Configuration()
     conf.set_string("python.executable", cfg.python)
@@ -327,13 +336,17 @@ def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironm
     conf.set_string("restart-strategy.type", "fixed-delay")
     conf.set_string("restart-strategy.fixed-delay.attempts", str(cfg.restart_attempts))
     conf.set_string("restart-strategy.fixed-delay.delay", f"{cfg.restart_delay_ms} ms")
-    conf.set_string("execution.checkpointing.dir", cfg.checkpoint_dir)
-    conf.set_string("execution.checkpointing.storage", "filesystem")
+    # On a cluster its own configuration (flink-conf / FLINK_PROPERTIES) decides where
+    # checkpoints go and which jars are in lib/, unless ERRORHUB_FLINK_* says otherwise.
+    if local or explicit("CHECKPOINT_DIR"):
+        conf.set_string("execution.checkpointing.dir", cfg.checkpoint_dir)
+        conf.set_string("execution.checkpointing.storage", "filesystem")
     conf.set_string("state.checkpoints.num-retained", "2")
     # Small bundles: rows reach the store operator (and its flush timer) promptly.
     conf.set_string("python.fn-execution.bundle.size", str(cfg.bundle_size))
     conf.set_string("python.fn-execution.bundle.time", str(cfg.bundle_ms))
-    jars = sorted(cfg.jars_dir.glob("*.jar")) if cfg.jars_dir.is_dir() else []
+    use_jars = local or explicit("JARS_DIR")
+    jars = sorted(cfg.jars_dir.glob("*.jar")) if use_jars and cfg.jars_dir.is_dir() else []
     if jars:
         conf.set_string("pipeline.jars", ";".join(p.resolve().as_uri() for p in jars))
     restore = None
@@ -361,7 +374,7 @@ def make_env(cfg: StreamConfig, *, local: bool) -> tuple[StreamExecutionEnvironm
     checkpoints.set_checkpoint_timeout(120_000)
     checkpoints.set_tolerable_checkpoint_failure_number(3)
     if not local and not jars:
-        log.warning("no connector jars in %s; the cluster must provide flink-connector-kafka", cfg.jars_dir)
+        log.info("no pipeline.jars: the cluster's lib/ must provide flink-connector-kafka and kafka-clients")
     env.add_python_file(str(stage_sources(cfg.jars_dir.parent / "pysrc")))
     return env, restore
 
@@ -440,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cluster",
         action="store_true",
-        help="submitted to a Flink cluster: no mini-cluster options, no local restore",
+        help="submitted to a Flink cluster (implied under `flink run`): no mini-cluster options, "
+        "no local restore, checkpoint dir and jars from the cluster unless ERRORHUB_FLINK_* set",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -448,11 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     cfg = StreamConfig.from_settings(settings)
     warehouse = records.WarehouseConfig.from_settings(settings)
     if args.command == "plan":
-        env, _ = make_env(cfg, local=not args.cluster)
+        env, _ = make_env(cfg, local=not (args.cluster or submitted_by_flink_cli()))
         build(env, cfg, warehouse)
         print(env.get_execution_plan())
         return 0
-    return run(cfg, warehouse, local=not args.cluster)
+    return run(cfg, warehouse, local=not (args.cluster or submitted_by_flink_cli()))
 
 
 if __name__ == "__main__":
