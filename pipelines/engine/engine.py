@@ -9,7 +9,7 @@ from pipelines.engine.config import EngineConfig
 from pipelines.engine.fingerprint import fingerprint, signature_text
 from pipelines.engine.minhash import signatures
 from pipelines.engine.normalize import Normalized, normalize
-from pipelines.engine.pii import mask_event
+from pipelines.engine.pii import mask_fields
 from pipelines.engine.text import grouping_form
 from schemas.event import CleanEvent, ErrorEvent
 from schemas.types import Language, utcnow
@@ -49,7 +49,7 @@ class Engine:
 
     def clean_batch(self, events: Sequence[ErrorEvent | Mapping[str, Any]]) -> list[CleanEvent]:
         # The validated event's fields, masked, as a plain dict: no intermediate model copy.
-        masked = [mask_event(self._validated(e).__dict__) for e in events]
+        masked = [mask_fields(self._validated(e)) for e in events]
         analyzed = [self.analyze(m) for m in masked]
         sigs = self._signatures([text for _, _, text in analyzed])
         return [

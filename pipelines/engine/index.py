@@ -63,6 +63,8 @@ class PatternIndex:
         self.num_perm = num_perm
         self.bands, self.band_rows = lsh_params(round(threshold, 4), num_perm)
         self._pattern: dict[str, str] = {}
+        # The (immutable) answer for each known fingerprint, built once: most events are known.
+        self._known: dict[str, Assignment] = {}
         self._signature: dict[str, np.ndarray] = {}
         self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(self.bands)]
         self._new: list[tuple[str, str, list[int]]] = []
@@ -82,10 +84,14 @@ class PatternIndex:
                     self._add(fingerprint, pattern_id, self._as_array(signature))
 
     def assign(self, fingerprint: str, signature: Sequence[int] | np.ndarray) -> Assignment:
+        # Rows are never changed or removed, so a known fingerprint needs no lock.
+        known = self._known.get(fingerprint)
+        if known is not None:
+            return known
         with self._lock:
-            known = self._pattern.get(fingerprint)
+            known = self._known.get(fingerprint)
             if known is not None:
-                return Assignment(known, new_fingerprint=False, new_pattern=False)
+                return known
             sig = self._as_array(signature)
             match, similarity = self._best_match(sig)
             new_pattern = match is None
@@ -130,5 +136,6 @@ class PatternIndex:
     def _add(self, fingerprint: str, pattern_id: str, sig: np.ndarray) -> None:
         self._pattern[fingerprint] = pattern_id
         self._signature[fingerprint] = sig
+        self._known[fingerprint] = Assignment(pattern_id, new_fingerprint=False, new_pattern=False)
         for bucket, key in zip(self._buckets, self._band_keys(sig), strict=True):
             bucket.setdefault(key, []).append(fingerprint)

@@ -50,14 +50,20 @@ def _normalize_trace(language: str, message: str, stack: str, given_type: str, t
 def _normalize(language: str, message: str, stack: str, given_type: str, top_frames: int) -> Normalized:
     # SDKs without a stack field often send the whole traceback as the message.
     trace_text = stack or (message if "\n" in message.strip() else "")
+    if not trace_text:  # a log line: nothing to parse
+        return Normalized(language, given_type, _template(message, given_type, language), ())
     trace = parse_trace(trace_text, language)
     if trace.language != "log" or language in ("", "other"):
         language = trace.language if trace_text else language
     if not stack and trace_text and trace.message:
         message = trace.message
     error_type = given_type or trace.error_type
+    template = _template(message, error_type, language)
+    return Normalized(language, error_type, template, _top_frames(trace.frames, top_frames))
+
+
+def _template(message: str, error_type: str, language: str) -> str:
     if error_type and message.startswith(error_type + ":"):
         message = message[len(error_type) + 1 :]
     message = apply_message_rules(message.strip(), language)
-    canonical = canonicalize(message)[:MAX_CANONICAL_CHARS]
-    return Normalized(language, error_type, canonical, _top_frames(trace.frames, top_frames))
+    return canonicalize(message)[:MAX_CANONICAL_CHARS]

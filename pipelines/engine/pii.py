@@ -195,7 +195,7 @@ def _may_be_card(text: str) -> bool:
 
 
 def _may_be_azure(low: str) -> bool:
-    return "key=" in low or "sig=" in low
+    return "=" in low and ("key=" in low or "sig=" in low)
 
 
 def mask_text(text: str) -> str:
@@ -205,16 +205,17 @@ def mask_text(text: str) -> str:
     # The kinds in their fixed order; a pass runs only when its guard holds for the text as
     # the passes before left it.
     t = text
-    if "://" in t and "@" in t:
+    # (A one-character `in` test is a memchr, several times faster than a longer substring.)
+    if "@" in t and "://" in t:
         t = _REPLACE["urlcred"](t)
-    if "eyJ" in t:
+    if "J" in t and "eyJ" in t:
         t = _REPLACE["jwt"](t)
     t = _mask_case_insensitive_kinds(t)
     if "@" in t:
         t = _REPLACE["email"](t)
     if "/home/" in t or "/Users/" in t:
         t = _REPLACE["home"](t)
-    if "Users\\" in t:
+    if "\\" in t and "Users\\" in t:
         t = _REPLACE["winhome"](t)
     if len(t) >= 14 and "-" in t and _may_be_rrn(t):
         t = _REPLACE["rrn"](t)
@@ -276,6 +277,18 @@ def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
 # Fields whose values are free text written by users or programs.
 TEXT_FIELDS = ("message", "stack_trace", "snippet", "file_path", "user_id", "execution_id")
 MAPPING_FIELDS = ("env", "tags")
+
+
+def mask_fields(event: Any) -> dict[str, Any]:
+    """The fields of a validated ErrorEvent as a new dict, every string masked. Its types are
+    known (str fields, dict[str, str] mappings), so nothing is checked or converted."""
+    fields = event.__dict__.copy()
+    for name in TEXT_FIELDS:
+        if value := fields[name]:
+            fields[name] = mask_text(value)
+    for name in MAPPING_FIELDS:
+        fields[name] = mask_mapping(fields[name])
+    return fields
 
 
 def mask_event(event: Any) -> Any:

@@ -16,6 +16,14 @@ VAR = "<*>"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 
+# Guards: a one-character `in` test (a memchr) first, then a literal-first regex.
+_has_uuid_middle = found(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
+_has_date_middle = found(r"-\d{2}-\d{2}")
+_has_clock_end = found(r":\d{2}:\d{2}")
+_has_dotted_quad = found(r"\.\d{1,3}\.\d{1,3}\.\d")
+_may_be_ipv6 = ipv6_candidates(r"[^\w]")
+_has_two_segments = found(r"/[\w.@$+~%<>-]+[\\/]", r"\\[\w.@$+~%<>-]+[\\/]")
+
 # Order matters: wider shapes (URLs, timestamps, IPs) before the numbers they contain.
 # Each rule has a guard, a fast necessary condition for it to match (see guards.py): most
 # messages hold few of these shapes, and a rule whose guard fails is skipped.
@@ -27,12 +35,12 @@ _RULES: list[tuple[Callable[[str], bool], re.Pattern[str], str]] = [
     ),
     (lambda t: "@" in t, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
     (
-        found(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"),
+        lambda t: "-" in t and _has_uuid_middle(t),
         re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
         "<uuid>",
     ),
     (
-        found(r"-\d{2}-\d{2}"),
+        lambda t: "-" in t and _has_date_middle(t),
         re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         ),
@@ -43,14 +51,14 @@ _RULES: list[tuple[Callable[[str], bool], re.Pattern[str], str]] = [
         re.compile(rf"\b{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}}\b"),
         "<date>",
     ),
-    (found(r":\d{2}:\d{2}"), re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
+    (lambda t: ":" in t and _has_clock_end(t), re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
     (
-        found(r"\.\d{1,3}\.\d{1,3}\.\d"),
+        lambda t: "." in t and _has_dotted_quad(t),
         re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"),
         "<ip>",
     ),
     (
-        ipv6_candidates(r"[^\w]"),
+        lambda t: ":" in t and _may_be_ipv6(t),
         re.compile(
             r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"
             r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
@@ -65,7 +73,7 @@ _RULES: list[tuple[Callable[[str], bool], re.Pattern[str], str]] = [
     ),
     # Paths with at least two segments, Unix or Windows.
     (
-        found(r"/[\w.@$+~%<>-]+[\\/]", r"\\[\w.@$+~%<>-]+[\\/]"),
+        lambda t: ("/" in t or "\\" in t) and _has_two_segments(t),
         re.compile(r"(?<![\w<>/.])(?:[A-Za-z]:)?(?:[\\/]+[\w.@$+~%<>-]+){2,}[\\/]?"),
         "<path>",
     ),
