@@ -68,7 +68,7 @@ def cluster(rows: Iterable[FingerprintRow], threshold: float) -> ClusterResult:
     uf = _UnionFind()
     fresh: dict[str, str] = {}
     for row in ordered:
-        if len(row.signature) == index.num_perm:
+        if len(row.signature) == index.num_perm:  # numpy arrays avoid a copy per fingerprint
             label = index.assign(row.fingerprint, row.signature).pattern_id
         else:  # no usable signature: exact grouping only
             label = f"exact:{row.fingerprint}"

@@ -262,3 +262,27 @@ def test_daily_report_is_rendered_and_sent_through_a_real_smtp_server(wh, instan
     assert "4.5 h" not in html and "126.0 h" in html  # MTTR mean (9+6+5+1)/4 days = 126 h
     meta = result.asset_materializations_for_node("daily_report")[0].metadata
     assert meta["recipients"].value == "a@test, b@test"
+
+
+def test_pattern_clusters_skips_lsh_until_fingerprints_change(wh, instance):
+    seed(wh.client, anchor())
+
+    def run(**config):
+        result = dg.materialize(
+            [pattern_clusters],
+            resources={"warehouse": wh.resource},
+            instance=instance,
+            run_config={"ops": {"pattern_clusters": {"config": config}}} if config else None,
+        )
+        return result.asset_materializations_for_node("pattern_clusters")[0].metadata["skipped"].value
+
+    assert run() is False  # first run: nothing to compare with
+    assert run() is True  # nothing changed
+    assert run(force=True) is False
+    wh.client.insert(
+        "fingerprint_patterns",
+        [["fpNEW", "pNEW", signatures()["fpB"], datetime.now(UTC), "stream"]],
+        column_names=["fingerprint", "pattern_id", "signature", "assigned_at", "assigned_by"],
+    )
+    assert run() is False  # a new stream mapping row: re-cluster
+    assert run() is True

@@ -2,10 +2,15 @@
 every pattern's statistics, severity and rank into `patterns`."""
 
 import dagster as dg
+from pydantic import Field
 
 from assets.defs.resources import WarehouseResource, lsh_threshold
 
 GROUP = "patterns"
+
+
+class ClusterConfig(dg.Config):
+    force: bool = Field(False, description="Re-cluster even when no fingerprint or mapping changed.")
 
 
 @dg.asset(
@@ -16,13 +21,23 @@ GROUP = "patterns"
     "writes merges to fingerprint_patterns (assigned_by='dagster'). Never splits a pattern.",
     tags={"errorhub/serial": "patterns"},
 )
-def pattern_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from assets.lib.patterns import recluster
+def pattern_clusters(
+    context: dg.AssetExecutionContext, config: ClusterConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    from assets.lib.patterns import recluster, state_token
     from assets.lib.sql import utcnow
 
     threshold = lsh_threshold()
+    last = context.instance.get_latest_materialization_event(context.asset_key)
+    last_meta = last.asset_materialization.metadata if last and last.asset_materialization else {}
+    previous = last_meta.get("state_token")
     with warehouse.client() as client:
+        token = state_token(client)
+        if not config.force and previous is not None and previous.value == token:
+            context.log.info(f"no new fingerprints or mapping changes since the last run ({token})")
+            return dg.MaterializeResult(metadata={"state_token": token, "skipped": True})
         result, written = recluster(client, threshold, utcnow())
+        token = state_token(client)
     context.log.info(
         f"{len(result.mapping)} fingerprints in {result.patterns} patterns; "
         f"{written} mapping rows written, {len(result.merges)} patterns merged away"
@@ -34,6 +49,8 @@ def pattern_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "mapping_rows_written": written,
             "patterns_merged": len(result.merges),
             "lsh_threshold": threshold,
+            "state_token": token,
+            "skipped": False,
         }
     )
 
