@@ -47,10 +47,11 @@ _KINDS: list[tuple[str, str]] = [
         r"(?P<keyvalue_val>\"[^\"\n]+\"|'[^'\n]+'|[^\s,;&}\"')]+)",
     ),
     ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"),
-    # Two passes for home folders: the Windows one is rare, and alone the Unix one starts with
-    # the literal '/', which `re` finds fast. Their matches cannot overlap (no ':' in a Unix
-    # match, no '/' in a Windows one), so two passes give what one would.
-    ("home", r"(?P<home_pre>/home/|/Users/)(?!<user>)[^\s/\\\\:\"']+"),
+    # Home folders, one pass per form: each starts with a literal, which `re` finds fast, and
+    # the Unix ones get a constant replacement. Their matches cannot overlap (no '/' or ':' in
+    # a user name), so three passes give what one alternation would.
+    ("home", r"/home/(?!<user>)[^\s/\\\\:\"']+"),
+    ("users", r"/Users/(?!<user>)[^\s/\\\\:\"']+"),
     ("winhome", r"(?P<home_pre>[A-Za-z]:\\\\?Users\\\\?)(?!<user>)[^\s/\\\\:\"']+"),
     ("rrn", r"(?<![\d-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-[1-8]\d{6}(?![\d-])"),
     # Contiguous, or in the groups printed on cards (4-4-4-4(-3), Amex 4-6-5). Payment cards
@@ -129,7 +130,8 @@ _REPLACE: dict[str, Callable[[str], str]] = {
         "apikey": "<token>",
         "azure": _prefixed("azure_pre", "<token>"),
         "email": "<email>",
-        "home": _prefixed("home_pre", "<user>"),
+        "home": "/home/<user>",
+        "users": "/Users/<user>",
         "winhome": _prefixed("home_pre", "<user>"),
         "rrn": "<rrn>",
         "card": _card,
@@ -184,6 +186,8 @@ def _keyvalue_starts(low: str) -> list[int]:
     if "=" not in low and ":" not in low:
         return []
     reversed_low = low[::-1]
+    if not any(key.search(reversed_low) for key in _REVERSED_KEYS):  # the usual case: cheaper
+        return []
     return sorted(len(low) - m.end() for key in _REVERSED_KEYS for m in key.finditer(reversed_low))
 
 
@@ -213,8 +217,10 @@ def mask_text(text: str) -> str:
     t = _mask_case_insensitive_kinds(t)
     if "@" in t:
         t = _REPLACE["email"](t)
-    if "/home/" in t or "/Users/" in t:
+    if "/home/" in t:
         t = _REPLACE["home"](t)
+    if "/Users/" in t:
+        t = _REPLACE["users"](t)
     if "\\" in t and "Users\\" in t:
         t = _REPLACE["winhome"](t)
     if len(t) >= 14 and "-" in t and _may_be_rrn(t):
@@ -254,15 +260,14 @@ def _mask_case_insensitive_kinds(t: str) -> str:
     return t
 
 
-_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "authorization", "session", "cookie")
+# Part of every secret word, in a lowercased key.
+_KEY_WORD = re.compile("pass|pwd|secret|token|key|credential|authorization|session|cookie")
 
 
 def is_secret_key(key: str) -> bool:
     """SECRET_KEY.match(key), after a quick test that an ASCII key holds part of a secret word."""
-    if key.isascii():
-        low = key.lower()
-        if not any(word in low for word in _KEY_WORDS):
-            return False
+    if key.isascii() and _KEY_WORD.search(key.lower()) is None:
+        return False
     return SECRET_KEY.match(key) is not None
 
 
