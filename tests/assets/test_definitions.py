@@ -87,7 +87,7 @@ def test_daily_rollup_targets_the_day_that_just_ended():
 
 def _replay(**config):
     """Run the job on a test instance; returns (result, every log message of the run)."""
-    config = {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00", **config}
+    config = {"since": "2026-01-01T00:00:00", "until": "2026-01-02T00:00:00", **config}
     with dg.instance_for_test() as instance:
         result = beam_replay_job.execute_in_process(
             run_config={"ops": {"beam_replay": {"config": config}}}, instance=instance, raise_on_error=False
@@ -104,10 +104,13 @@ def test_beam_replay_fails_clearly_without_the_stream_environment(tmp_path):
 
 
 def test_beam_replay_streams_subprocess_output_into_the_run_log():
-    result, messages = _replay(python=sys.executable, module="tests.assets.replay_stub", project="alpha")
+    result, messages = _replay(python=sys.executable, module="tests.assets.replay_stub", mode="replace")
     assert result.success
     logs = "\n".join(messages)
-    assert "replay args: --start 2026-01-01T00:00:00 --end 2026-01-02T00:00:00 --project alpha" in logs
+    assert (
+        "replay args: --source warehouse --since 2026-01-01T00:00:00 "
+        "--until 2026-01-02T00:00:00 --mode replace" in logs
+    )
     assert "replayed batch 2" in logs
     assert result.output_for_node("beam_replay") == 4
 

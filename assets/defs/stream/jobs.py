@@ -10,19 +10,26 @@ STREAM_PYTHON = REPO_ROOT / "envs" / "stream" / ".venv" / "bin" / "python"
 
 
 class BeamReplayConfig(dg.Config):
-    """Replay stored raw events through the pattern engine with Beam (FnApiRunner)."""
+    """Replay events through the pattern engine with Beam (FnApiRunner): see
+    `python -m pipelines.beam.replay --help` in the stream environment."""
 
-    start: str = Field(description="Window start, ISO 8601 (UTC), inclusive.")
-    end: str = Field(description="Window end, ISO 8601 (UTC), exclusive.")
-    project: str = Field("", description="Only this project; empty for all.")
+    source: str = Field(
+        "warehouse",
+        description="warehouse (re-fingerprint stored raw events), jsonl:PATH, "
+        "or kafka:TOPIC:PARTITION:START-END",
+    )
+    since: str = Field("", description="Event time from, ISO 8601 (inclusive); empty for no bound.")
+    until: str = Field("", description="Event time to, ISO 8601 (exclusive); empty for no bound.")
+    mode: str = Field("", description="insert | replace; empty for the source's default.")
     extra_args: list[str] = Field(default_factory=list, description="More arguments for the replay.")
     module: str = Field("pipelines.beam.replay", description="Module run with `python -m`.")
     python: str = Field(str(STREAM_PYTHON), description="Interpreter of the stream environment.")
 
     def command(self) -> list[str]:
-        args = [self.python, "-m", self.module, "--start", self.start, "--end", self.end]
-        if self.project:
-            args += ["--project", self.project]
+        args = [self.python, "-m", self.module, "--source", self.source]
+        for flag, value in (("--since", self.since), ("--until", self.until), ("--mode", self.mode)):
+            if value:
+                args += [flag, value]
         return args + list(self.extra_args)
 
 
@@ -33,11 +40,15 @@ def beam_replay(context: dg.OpExecutionContext, config: BeamReplayConfig) -> dg.
 
     from assets.lib.subprocess_run import CommandFailed, stream_command
 
-    for name in ("start", "end"):
+    for name in ("since", "until"):
+        value = getattr(config, name)
         try:
-            datetime.fromisoformat(getattr(config, name))
+            if value:
+                datetime.fromisoformat(value)
         except ValueError as error:
-            raise dg.Failure(f"{name}={getattr(config, name)!r} is not an ISO 8601 time") from error
+            raise dg.Failure(f"{name}={value!r} is not an ISO 8601 time") from error
+    if config.mode not in ("", "insert", "replace"):
+        raise dg.Failure(f"mode={config.mode!r}: use insert, replace or leave it empty")
     if not Path(config.python).exists():
         raise dg.Failure(
             description=(
@@ -69,6 +80,6 @@ def beam_replay(context: dg.OpExecutionContext, config: BeamReplayConfig) -> dg.
     return dg.Output(lines, metadata={"output_lines": lines, "command": " ".join(command)})
 
 
-@dg.job(description="Beam backfill: replay a window of raw events in the stream environment.")
+@dg.job(description="Beam backfill / re-fingerprinting, run in the stream environment (envs/stream).")
 def beam_replay_job() -> None:
     beam_replay()
