@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from pipelines.engine.config import EngineConfig
-from pipelines.engine.fingerprint import fingerprint, signature_text
+from pipelines.engine.fingerprint import fingerprint, hash_text, signature_text
 from pipelines.engine.minhash import signatures
 from pipelines.engine.normalize import Normalized, normalize
 from pipelines.engine.pii import mask_fields
@@ -36,12 +37,13 @@ class Engine:
     def analyze(self, masked: Any) -> tuple[Normalized, str, str]:
         """(normalized, fingerprint, signature text) of an already-masked event."""
         norm = normalize(masked, self.config.top_frames)
-        client = masked.get("fingerprint", "") if isinstance(masked, Mapping) else masked.fingerprint
-        template = grouping_form(norm.canonical_msg)
-        fp = fingerprint("client", client, ()) if client else fingerprint(
-            norm.error_type, template, norm.frames
-        )
-        text = signature_text(norm.error_type, template, norm.frames)
+        if type(masked) is dict or isinstance(masked, Mapping):
+            client = masked.get("fingerprint", "")
+        else:
+            client = masked.fingerprint
+        fp, text = _grouping_keys(norm)
+        if client:
+            fp = fingerprint("client", client, ())
         return norm, fp, text[: self.config.max_signature_chars]
 
     def clean(self, event: ErrorEvent | Mapping[str, Any]) -> CleanEvent:
@@ -68,6 +70,14 @@ class Engine:
     @staticmethod
     def _validated(event: ErrorEvent | Mapping[str, Any]) -> ErrorEvent:
         return event if isinstance(event, ErrorEvent) else ErrorEvent.model_validate(event)
+
+
+# Many events of one bug share their normalised form, which holds masked text only.
+@lru_cache(maxsize=16_384)
+def _grouping_keys(norm: Normalized) -> tuple[str, str]:
+    """(fingerprint, signature text): type, template (typed placeholders folded) and frames."""
+    text = signature_text(norm.error_type, grouping_form(norm.canonical_msg), norm.frames)
+    return hash_text(text), text
 
 
 def _clean_event(fields: dict[str, Any], norm: Normalized, fp: str, sig: list[int]) -> CleanEvent:

@@ -16,7 +16,12 @@ def signature_text(error_type: str, template: str, frames: Sequence[str]) -> str
 
 def fingerprint(error_type: str, template: str, frames: Sequence[str]) -> str:
     """128-bit hex hash; stable across processes and machines (no Python `hash()`)."""
-    return xxhash.xxh3_128_hexdigest(signature_text(error_type, template, frames).encode("utf-8"))
+    return hash_text(signature_text(error_type, template, frames))
+
+
+def hash_text(text: str) -> str:
+    """`fingerprint` of the signature text it is computed from."""
+    return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
 def pattern_id_for(founding_fingerprint: str) -> str:

@@ -26,66 +26,76 @@ _has_two_segments = found(r"/[\w.@$+~%<>-]+[\\/]", r"\\[\w.@$+~%<>-]+[\\/]")
 
 # Order matters: wider shapes (URLs, timestamps, IPs) before the numbers they contain.
 # Each rule has a guard, a fast necessary condition for it to match (see guards.py): most
-# messages hold few of these shapes, and a rule whose guard fails is skipped.
-_RULES: list[tuple[Callable[[str], bool], re.Pattern[str], str]] = [
+# messages hold few of these shapes, and a rule whose guard fails is skipped. A guard is a
+# substring every match holds (tested in the loop: no call; "" when there is none) and
+# optionally a finer test.
+_RULES: list[tuple[str, Callable[[str], bool] | None, re.Pattern[str], str]] = [
     (
-        lambda t: "://" in t,
+        "://",
+        None,
         re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>()\[\]{},]+"),
         "<url>",
     ),
-    (lambda t: "@" in t, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
+    ("@", None, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
     (
-        lambda t: "-" in t and _has_uuid_middle(t),
+        "-",
+        _has_uuid_middle,
         re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
         "<uuid>",
     ),
     (
-        lambda t: "-" in t and _has_date_middle(t),
+        "-",
+        _has_date_middle,
         re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         ),
         "<time>",
     ),
     (
+        "",
         found(rf"{_WEEKDAY}\s+{_MONTH}"),
         re.compile(rf"\b{_WEEKDAY}\s+{_MONTH}\s+\d{{1,2}}\b"),
         "<date>",
     ),
-    (lambda t: ":" in t and _has_clock_end(t), re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
+    (":", _has_clock_end, re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,:]\d+)?\b"), "<time>"),
     (
-        lambda t: "." in t and _has_dotted_quad(t),
+        ".",
+        _has_dotted_quad,
         re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"),
         "<ip>",
     ),
     (
-        lambda t: ":" in t and _may_be_ipv6(t),
+        ":",
+        _may_be_ipv6,
         re.compile(
             r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"
             r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
         ),
         "<ip>",
     ),
-    (lambda t: "0x" in t or "0X" in t, re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
+    ("0", lambda t: "0x" in t or "0X" in t, re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
     (
+        "",
         found(r"[0-9a-fA-F][0-9a-fA-F]{7}"),
         re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"),
         "<hex>",
     ),
     # Paths with at least two segments, Unix or Windows.
     (
+        "",
         lambda t: ("/" in t or "\\" in t) and _has_two_segments(t),
         re.compile(r"(?<![\w<>/.])(?:[A-Za-z]:)?(?:[\\/]+[\w.@$+~%<>-]+){2,}[\\/]?"),
         "<path>",
     ),
     # Quoted values: names, keys and data echoed into messages.
-    (lambda t: "'" in t, re.compile(r"(?<![\w\\])'[^'\n]{0,200}'(?!\w)"), "'<*>'"),
-    (lambda t: '"' in t, re.compile(r'(?<![\w\\])"[^"\n]{0,200}"(?!\w)'), '"<*>"'),
-    (lambda t: "`" in t, re.compile(r"(?<![\w\\])`[^`\n]{0,200}`(?!\w)"), "`<*>`"),
-    (lambda t: "‘" in t, re.compile(r"‘[^’\n]{0,200}’"), "‘<*>’"),  # GCC's typographic quotes
+    ("'", None, re.compile(r"(?<![\w\\])'[^'\n]{0,200}'(?!\w)"), "'<*>'"),
+    ('"', None, re.compile(r'(?<![\w\\])"[^"\n]{0,200}"(?!\w)'), '"<*>"'),
+    ("`", None, re.compile(r"(?<![\w\\])`[^`\n]{0,200}`(?!\w)"), "`<*>`"),
+    ("‘", None, re.compile(r"‘[^’\n]{0,200}’"), "‘<*>’"),  # GCC's typographic quotes
     # An empty value is still a value: `key= ` and a detached `()` / `[]` hold a variable.
-    (lambda t: "=" in t, re.compile(r"(?<=\w)=(?=\s|$)"), "=<*>"),
-    (lambda t: "()" in t, re.compile(r"(?<!\S)\(\)"), "(<*>)"),
-    (lambda t: "[]" in t, re.compile(r"(?<!\S)\[\]"), "[<*>]"),
+    ("=", None, re.compile(r"(?<=\w)=(?=\s|$)"), "=<*>"),
+    ("()", None, re.compile(r"(?<!\S)\(\)"), "(<*>)"),
+    ("[]", None, re.compile(r"(?<!\S)\[\]"), "[<*>]"),
 ]
 
 # Digit runs, with a sign when it starts the token or follows an underscore (blk_-123).
@@ -119,8 +129,8 @@ def _generalise_digit_word(m: re.Match[str]) -> str:
 def canonicalize(message: str) -> str:
     """Template of one message: typed placeholders for shaped values, <*> for numbers."""
     text = message
-    for may_match, pattern, placeholder in _RULES:
-        if may_match(text):
+    for substring, may_match, pattern, placeholder in _RULES:
+        if substring in text and (may_match is None or may_match(text)):
             text = pattern.sub(placeholder, text)
     if text.isascii():
         return _DIGIT_WORD.sub(_generalise_digit_word, _NUMBER_WORD.sub(VAR, text))
