@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipelines.engine import PatternIndex
 from pipelines.engine.fingerprint import pattern_id_for
-from pipelines.engine.index import PatternIndex
 
 
 @dataclass(frozen=True)

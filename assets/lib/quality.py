@@ -107,7 +107,7 @@ def completeness(frame: pd.DataFrame) -> Outcome:
 
 def pii_flags(frame: pd.DataFrame) -> pd.Series:
     """True for rows where the masking rules would still change a text column."""
-    from pipelines.engine.pii import mask_text
+    from pipelines.engine import mask_text
 
     flags = pd.Series(False, index=frame.index)
     for col in PII_COLUMNS:

@@ -12,6 +12,7 @@ import pytest
 from assets.defs.stream.jobs import STREAM_PYTHON, beam_replay_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+TRACE = 'Traceback (most recent call last):\n  File "/app/cache.py", line 10, in get\nKeyError'
 
 
 @pytest.mark.skipif(not STREAM_PYTHON.exists(), reason="stream environment (envs/stream) not built")
@@ -26,7 +27,7 @@ def test_beam_replay_job_writes_events_through_the_stream_environment(wh, instan
             "language": "python",
             "error_type": "KeyError",
             "message": f"KeyError: 'user_{i}' missing in session cache",
-            "stack_trace": 'Traceback (most recent call last):\n  File "/app/cache.py", line 10, in get\nKeyError',
+            "stack_trace": TRACE,
         }
         for i in range(5)
     ]
