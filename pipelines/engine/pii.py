@@ -142,10 +142,23 @@ _REPLACE: dict[str, Callable[[str], str]] = {
 } | {"keyvalue": lambda text: _PATTERN["keyvalue"].sub(_keyvalue, text)}
 
 # Guards (see guards.py): each is a necessary condition for its kind's pattern to match.
-_may_be_apikey = found(
-    r"A(?:KIA|SIA|Iza)", r"g(?:h[pousr]_|ithub_pat_|lpat-)", r"xox[abposr]-", r"sk[-_]", r"rk_live_",
-    r"ya29\.",
-)
+# API keys by the character their prefix holds: AKIA/ASIA/AIza; gh?_, github_pat_, sk_live_,
+# rk_live_ ('_'); glpat-, xox?-, sk- ('-'); ya29. ('.'). The '_' and '-' forms are found from
+# that literal, their prefix checked behind it.
+_has_aws_or_google_key = found(r"A(?:KIA|SIA|Iza)")
+_has_underscore_key = found(r"_(?:(?<=gh[pousr]_)|(?<=github_)pat_|(?<=[sr]k_)live_)")
+_has_dash_key = found(r"-(?:(?<=glpat-)|(?<=xox[abposr]-)|(?<=sk-))")
+
+
+def _may_be_apikey(t: str) -> bool:
+    return (
+        ("A" in t and _has_aws_or_google_key(t))
+        or ("_" in t and _has_underscore_key(t))
+        or ("-" in t and _has_dash_key(t))
+        or ("." in t and "ya29." in t)
+    )
+
+
 # Where a bearer token or a key-value secret can start, found in the lowercased ASCII text.
 _BEARER_WORDS = (re.compile(r"bearer\s"), re.compile(r"token\s"))
 # A key-value secret starts with `<secret word>s?["']?[ \t]*[=:]`. Reversed, that starts with
@@ -157,8 +170,11 @@ _SECRET_WORDS = (
     "authorization", "session_id", "session-id", "sessionid", "cookie",
 )
 _REVERSED_WORDS = "|".join(re.escape(word[::-1]) for word in _SECRET_WORDS)
+# (The lookahead for the words' last letters rejects most separators before the word list.)
+_LAST_LETTERS = "".join(sorted({word[-1] for word in _SECRET_WORDS}))
 _REVERSED_KEYS = tuple(
-    re.compile(rf"{sep}[ \t]*[\"']?s?(?:{_REVERSED_WORDS})") for sep in ("=", ":")
+    (sep, re.compile(rf"{sep}[ \t]*[\"']?s?(?=[{_LAST_LETTERS}])(?:{_REVERSED_WORDS})"))
+    for sep in ("=", ":")
 )
 _may_be_rrn = found(r"-[1-8]\d{6}")
 # Cards: 13 digits in a row, or two groups "dddd dddd" / "dddd-dddd". For ASCII text, once
@@ -182,9 +198,10 @@ def _bearer_starts(low: str) -> list[int]:
 
 def _keyvalue_starts(low: str) -> list[int]:
     reversed_low = low[::-1]
-    if not any(key.search(reversed_low) for key in _REVERSED_KEYS):  # the usual case: cheaper
+    keys = [key for sep, key in _REVERSED_KEYS if sep in low]
+    if not any(key.search(reversed_low) for key in keys):  # the usual case: cheaper
         return []
-    return sorted(len(low) - m.end() for key in _REVERSED_KEYS for m in key.finditer(reversed_low))
+    return sorted(len(low) - m.end() for key in keys for m in key.finditer(reversed_low))
 
 
 def _may_be_card(text: str) -> bool:
@@ -235,8 +252,7 @@ def _mask_case_insensitive_kinds(t: str) -> str:
     if ("bearer" in low or "token" in low) and (starts := _bearer_starts(low)):
         t = _sub_at(_PATTERN["bearer"], _prefixed("bearer_pre", "<token>"), t, starts)
         low = t.lower()
-    # Every API key form holds 'A' (AKIA, ASIA, AIza) or one of '_', '-', '.' after its prefix.
-    if ("A" in t or "_" in t or "-" in t or "." in t) and _may_be_apikey(t):
+    if _may_be_apikey(t):
         t = _REPLACE["apikey"](t)
         low = t.lower()
     if "=" in low and ("key=" in low or "sig=" in low):
