@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -26,6 +27,21 @@ def graphql(port: int, query: str) -> dict:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
+
+
+def wait_for_tick(port: int, sensor: str, deadline_s: float = 180) -> list[dict]:
+    query = (
+        '{ sensorOrError(sensorSelector: {repositoryName: "__repository__", '
+        f'repositoryLocationName: "errorhub", sensorName: "{sensor}"}}) '
+        "{ ... on Sensor { sensorState { ticks(limit: 1) { status error { message } } } } } }"
+    )
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        ticks = graphql(port, query)["sensorOrError"]["sensorState"]["ticks"]
+        if ticks and ticks[0]["status"] != "STARTED":
+            return ticks
+        time.sleep(2)
+    raise AssertionError(f"no {sensor} tick within {deadline_s}s")
 
 
 def test_dagster_service_starts_healthy_and_stops_cleanly(wh, tmp_path, monkeypatch):
@@ -51,8 +67,10 @@ def test_dagster_service_starts_healthy_and_stops_cleanly(wh, tmp_path, monkeypa
         )["instance"]["daemonHealth"]["allDaemonStatuses"]
         healthy = {d["daemonType"] for d in daemons if d["healthy"]}
         assert {"SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR", "BACKFILL"} <= healthy
-        pid = supervisor.pid(service)
-        assert pid is not None
+        assert supervisor.pid(service) is not None
+        # the daemon evaluates the sensors against the test warehouse (settings handed over)
+        ticks = wait_for_tick(settings.dagster_port, "new_fingerprints_sensor")
+        assert ticks[0]["status"] in ("SKIPPED", "SUCCESS"), ticks[0]
     finally:
         supervisor.stop(service)
     assert supervisor.pid(service) is None
