@@ -230,10 +230,7 @@ def main(argv=None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    from errorhub.settings import get_settings
-
-    base = config_from_settings(get_settings())
-    overrides = {
+    given = {
         "host": args.host,
         "port": args.port,
         "data_dir": args.data_dir,
@@ -242,8 +239,13 @@ def main(argv=None) -> None:
         "readonly_user": args.readonly_user,
         "readonly_password": args.readonly_password,
     }
-    config = ServerConfig(**{k: v if v is not None else getattr(base, k) for k, v in overrides.items()})
-    serve(config)
+    if any(value is None for value in given.values()):
+        # Only what the command line leaves out comes from the settings (env, .env).
+        from errorhub.settings import get_settings
+
+        base = config_from_settings(get_settings())
+        given = {k: v if v is not None else getattr(base, k) for k, v in given.items()}
+    serve(ServerConfig(**given))
 
 
 if __name__ == "__main__":
