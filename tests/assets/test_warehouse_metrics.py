@@ -169,3 +169,26 @@ def test_daily_partition_known_by_construction_and_idempotent(wh, instance):
         )
         == 1
     )
+
+
+def test_rerunning_replaces_rows_instead_of_adding_them(wh, instance):
+    seed(wh.client, anchor())
+    for _ in range(2):
+        run_patterns_and_metrics(wh, instance)
+    for table, key, expected in [
+        ("patterns", "project, pattern_id", 5),
+        ("pattern_counts", "project, pattern_id", 4),  # pB had nothing in 7 days
+        ("pattern_mttr", "project, pattern_id, cycle", 4),
+        ("metrics_summary", "project", 3),
+    ]:
+        # no FINAL: older snapshots are deleted, not just shadowed
+        assert wh.client.command(f"SELECT count() FROM {table}") == expected, table
+        assert wh.client.command(f"SELECT count() FROM (SELECT DISTINCT {key} FROM {table})") == expected
+        assert (
+            wh.client.command(
+                f"SELECT uniqExact(computed_at) FROM {table}"
+                if table != "patterns"
+                else "SELECT uniqExact(updated_at) FROM patterns"
+            )
+            == 1
+        )
