@@ -49,14 +49,14 @@ def test_every_schedule_resolves_to_its_job(name):
     assert schedule.job_name == job_name
     assert schedule.cron_schedule == cron
     assert schedule.execution_timezone == "UTC"
-    assert defs.get_job_def(job_name) is not None
+    assert defs.resolve_job_def(job_name) is not None
 
 
 @pytest.mark.parametrize("name", sorted(SENSORS))
 def test_every_sensor_resolves_to_its_job(name):
     sensor = defs.get_sensor_def(name)
     assert sensor.job_name == SENSORS[name]
-    assert defs.get_job_def(SENSORS[name]) is not None
+    assert defs.resolve_job_def(SENSORS[name]) is not None
 
 
 def test_checks_cover_events_clean_mapping_and_metrics():
