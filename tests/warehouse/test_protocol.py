@@ -298,3 +298,10 @@ def test_streamed_response_is_one_frame_a_single_decompressor_reads(encoding: st
     else:
         decoded = zlib.decompressobj(wbits=31 if encoding == "gzip" else 15).decompress(wire)
     assert decoded == b"".join(blocks)
+
+
+def test_command_line_takes_passwords_that_start_with_a_dash() -> None:
+    from warehouse.server import parse_args
+
+    args = parse_args(["--password=-x-secret", "--readonly-password=--y", "--port=9"])
+    assert (args.password, args.readonly_password, args.port) == ("-x-secret", "--y", 9)
