@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     superset_admin_password: SecretStr = SecretStr("")
     superset_secret_key: SecretStr = SecretStr("")
 
+    # Daily report by e-mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "errorhub@localhost"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    report_to: str = Field(default="errorhub-team@localhost", description="comma-separated addresses")
+
     # Pattern engine.
     lsh_threshold: float = Field(default=0.9, gt=0.0, le=1.0)
 

@@ -47,12 +47,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class SmtpResource(dg.ConfigurableResource):
-    """Where the daily report goes. ERRORHUB_SMTP_HOST/PORT/FROM/REPORT_TO override the defaults."""
+    """Where the daily report goes; defaults come from the settings (ERRORHUB_SMTP_*, ERRORHUB_REPORT_TO)."""
 
-    host: str = "127.0.0.1"
-    port: int = 1025
-    sender: str = "errorhub@localhost"
-    recipients: str = "errorhub-team@localhost"  # comma-separated
+    host: str
+    port: int
+    sender: str
+    recipients: str  # comma-separated
     username: str = ""
     password: str = ""
     starttls: bool = False
@@ -61,27 +61,23 @@ class SmtpResource(dg.ConfigurableResource):
         return [r.strip() for r in self.recipients.split(",") if r.strip()]
 
 
-_SMTP_ENV = {
-    "host": "ERRORHUB_SMTP_HOST",
-    "port": "ERRORHUB_SMTP_PORT",
-    "sender": "ERRORHUB_SMTP_FROM",
-    "recipients": "ERRORHUB_REPORT_TO",
-    "username": "ERRORHUB_SMTP_USER",
-    "password": "ERRORHUB_SMTP_PASSWORD",
-}
-
-
-def smtp_from_env() -> SmtpResource:
-    """EnvVar for each variable that is set (resolved at run time, never stored); defaults otherwise."""
-    fields: dict[str, object] = {}
-    for name, var in _SMTP_ENV.items():
-        if os.environ.get(var):
-            fields[name] = dg.EnvVar.int(var) if name == "port" else dg.EnvVar(var)
-    return SmtpResource(**fields)
+def smtp_from_settings() -> SmtpResource:
+    """The password stays an EnvVar (resolved at run time, never stored in run config)."""
+    settings = get_settings()
+    password = dg.EnvVar("ERRORHUB_SMTP_PASSWORD") if os.environ.get("ERRORHUB_SMTP_PASSWORD") else ""
+    return SmtpResource(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        recipients=settings.report_to,
+        username=settings.smtp_user,
+        password=password,
+        starttls=settings.smtp_starttls,
+    )
 
 
 def resources() -> dict[str, dg.ConfigurableResource]:
-    return {"warehouse": WarehouseResource(), "smtp": smtp_from_env()}
+    return {"warehouse": WarehouseResource(), "smtp": smtp_from_settings()}
 
 
 def lsh_threshold() -> float:

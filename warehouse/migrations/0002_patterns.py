@@ -68,8 +68,13 @@ GROUP BY pattern_id""",
     + ",\n    if(s.pattern_id = '', 'Open', s.status) AS status"
     + ",\n    s.status_changed_at AS status_changed_at"
     + "\nFROM patterns AS p FINAL\nLEFT JOIN pattern_status AS s ON s.pattern_id = p.pattern_id",
-    # Clean events without the MinHash signature, deduplicated: what analysts query.
+    # Clean events, deduplicated, without the MinHash signature, each with its CURRENT pattern:
+    # the fingerprint mapping wins over the id the stream stamped, so merges show everywhere.
     """CREATE OR REPLACE VIEW error_events AS
-SELECT * EXCEPT (signature)
-FROM events_clean FINAL""",
+SELECT
+    e.* EXCEPT (signature, pattern_id),
+    if(m.fingerprint = '', e.pattern_id, m.pattern_id) AS pattern_id
+FROM events_clean AS e FINAL
+LEFT JOIN (SELECT fingerprint, pattern_id FROM fingerprint_patterns FINAL) AS m
+    ON m.fingerprint = e.fingerprint""",
 ]

@@ -1,6 +1,7 @@
 """Views behind the Superset dashboards, also meant for analysts (SQL Lab, clickhouse-connect).
 
-Every view works from the base tables alone: when Dagster has not yet computed a pattern's
+Events are read through `error_events`, so each carries its current pattern (after merges).
+Every view works without Dagster's tables: when Dagster has not yet computed a pattern's
 statistics (`patterns`), the event-derived values stand in (severity `Low`, status `Open`).
 Every view carries `project`, `language` and `severity` where they make sense, so one
 dashboard filter applies to all its charts. Times are UTC.
@@ -52,7 +53,7 @@ SELECT
     e.stack_trace AS stack_trace,
     if(r.has_report = 1, toString(r.severity), 'Low') AS severity,
     if(r.has_report = 1, toString(r.status), 'Open') AS status
-FROM events_clean AS e FINAL
+FROM error_events AS e
 LEFT JOIN ({_PATTERN_FACTS}) AS r ON r.pattern_id = e.pattern_id""",
     # One row per pattern seen in events; counts are relative to now().
     f"""CREATE OR REPLACE VIEW pattern_explorer AS
@@ -91,7 +92,7 @@ FROM
         min(timestamp) AS first_seen,
         max(timestamp) AS last_seen,
         argMax(stack_trace, timestamp) AS sample_trace
-    FROM events_clean FINAL
+    FROM error_events
     WHERE pattern_id != ''
     GROUP BY pattern_id
 ) AS a
@@ -201,7 +202,7 @@ ASOF LEFT JOIN
     WHERE to_status IN ('Open', 'Regressed')
     UNION ALL
     SELECT pattern_id, min(timestamp) AS opened_at
-    FROM events_clean
+    FROM error_events
     WHERE pattern_id != ''
     GROUP BY pattern_id
 ) AS o ON o.pattern_id = r.pattern_id AND r.changed_at >= o.opened_at
@@ -213,7 +214,7 @@ ASOF LEFT JOIN
 ASOF LEFT JOIN
 (
     SELECT pattern_id, timestamp
-    FROM events_clean
+    FROM error_events
     WHERE pattern_id IN (SELECT pattern_id FROM pattern_status_log WHERE to_status = 'Resolved')
 ) AS x ON x.pattern_id = r.pattern_id AND x.timestamp > r.changed_at
 LEFT JOIN pattern_explorer AS p ON p.pattern_id = r.pattern_id""",
