@@ -19,6 +19,7 @@ from pathlib import Path
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from errorhub.broker import consumer_config, producer_config
+from errorhub.procstat import memory_mb
 from tests.fixtures.broker import RunningBroker, running_broker
 
 RESULTS = Path(__file__).with_name("RESULTS-broker.md")
@@ -84,15 +85,6 @@ def group_join(running: RunningBroker, topic: str) -> float:
     return elapsed
 
 
-def rss_mb(pid: int | None) -> tuple[float, float]:
-    """Current and peak resident memory of a process, in MB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        fields[key] = rest.split()[0] if rest.split() else "0"
-    return int(fields["VmRSS"]) / 1024, int(fields["VmHWM"]) / 1024
-
-
 def timed_start(home: Path, durable: bool):
     start = time.perf_counter()
     context = running_broker(home, durable=durable)
@@ -107,8 +99,8 @@ def bench(messages: int, size: int, repeat: int) -> dict:
         running, context, results["start_durable_s"] = timed_start(Path(tmp) / "durable", True)
         try:
             results |= run_load(running, messages, size, repeat)
-            results["rss_tansu_mb"] = rss_mb(running.pid("broker"))
-            results["rss_weed_mb"] = rss_mb(running.pid("broker-storage"))
+            results["rss_tansu_mb"] = memory_mb(running.pid("broker"))
+            results["rss_weed_mb"] = memory_mb(running.pid("broker-storage"))
             results["disk_mb"] = (
                 sum(p.stat().st_size for p in (running.settings.home / "seaweedfs").rglob("*") if p.is_file())
                 / 1e6
@@ -119,7 +111,7 @@ def bench(messages: int, size: int, repeat: int) -> dict:
         memory, context, results["start_memory_s"] = timed_start(Path(tmp) / "memory", False)
         try:
             results["memory"] = run_load(memory, messages, size, repeat)
-            results["memory"]["rss_tansu_mb"] = rss_mb(memory.pid("broker"))
+            results["memory"]["rss_tansu_mb"] = memory_mb(memory.pid("broker"))
         finally:
             context.__exit__(None, None, None)
     results["load_after"] = os.getloadavg()[0]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from errorhub.procstat import memory_mb
 from tests.fixtures.broker import running_broker
 from tests.fixtures.ingest import running_ingest
 
@@ -93,14 +94,6 @@ def run_phase(name: str, url: str, key: str, requests: int, batch: int, workers:
     return Phase(name, len(latencies), len(latencies) * batch, seconds, latencies, rejected)
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(current RSS, peak RSS) in MB from /proc."""
-    fields = dict(
-        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
-    )
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-requests", type=int, default=300)
@@ -135,14 +128,14 @@ def measure(args: argparse.Namespace, durable: bool) -> str:
         )
         url = f"{api.url}/v1/events"
         run_phase("warm-up", url, api.key, 50, 10, 2)
-        idle_rss, _ = rss_mb(api.pid)
+        idle_rss, _ = memory_mb(api.pid)
         phases = [
             run_phase(
                 f"batch x{args.batch_size}", url, api.key, args.batch_requests, args.batch_size, args.workers
             ),
             run_phase("single", url, api.key, args.single_requests, 1, args.workers),
         ]
-        rss, peak = rss_mb(api.pid)
+        rss, peak = memory_mb(api.pid)
         health = api.health()
     title = "durable broker (Tansu s3:// on SeaweedFS)" if durable else "memory broker (Tansu memory://)"
     return render(title, phases, idle_rss, rss, peak, health)

@@ -40,6 +40,7 @@ from pydantic import SecretStr
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from errorhub.procstat import total_rss_mb  # noqa: E402
 from tests.fixtures.broker import running_broker  # noqa: E402
 from tests.fixtures.warehouse import running_warehouse  # noqa: E402
 
@@ -70,18 +71,6 @@ def event(i: int, project: str) -> dict:
     }
 
 
-def rss_mb(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
 def group_pids(pgid: int) -> list[int]:
     pids = []
     for proc in Path("/proc").iterdir():
@@ -103,7 +92,7 @@ class PeakSampler(threading.Thread):
 
     def run(self):
         while not self.stop_flag.is_set():
-            self.peak = max(self.peak, rss_mb(self.pids_fn()))
+            self.peak = max(self.peak, total_rss_mb(self.pids_fn()))
             time.sleep(0.5)
 
 
@@ -147,9 +136,11 @@ def main() -> None:
             )
             results.update(run_stream(settings, wh, broker, args))
             results.update(run_replay(settings, wh, args, tmp))
-            results["warehouse_rss_mb"] = round(rss_mb([wh.pid]), 0)
+            results["warehouse_rss_mb"] = round(total_rss_mb([wh.pid]), 0)
             results["broker_rss_mb"] = {
-                name: round(rss_mb([broker.pid(name)]), 0) for name in broker.services if broker.pid(name)
+                name: round(total_rss_mb([broker.pid(name)]), 0)
+                for name in broker.services
+                if broker.pid(name)
             }
     results["load_before"] = round(load_before, 1)
     results["load_after"] = round(os.getloadavg()[0], 1)
@@ -268,7 +259,7 @@ def run_stream(settings, wh, broker, args) -> dict:
             out["latency_max_s"] = round(max(latencies), 3)
         count, unique = client.query("SELECT count(), uniqExact(event_id) FROM events_clean").result_rows[0]
         out["rows_total"], out["rows_unique"] = count, unique
-        out["job_rss_now_mb"] = round(rss_mb(group_pids(job.pid)), 0)
+        out["job_rss_now_mb"] = round(total_rss_mb(group_pids(job.pid)), 0)
         out["job_processes"] = len(group_pids(job.pid))
     finally:
         sampler.stop_flag.set()

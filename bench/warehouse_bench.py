@@ -25,6 +25,7 @@ import lz4.frame
 import numpy as np
 import urllib3
 
+from errorhub.procstat import memory_mb
 from tests.fixtures.warehouse import running_warehouse
 
 COLUMNS = [
@@ -132,13 +133,6 @@ def generate_sql(n: int) -> str:
         pat, concat('u', toString(usr))
     FROM (SELECT number, toUInt64(floor(pow(rand(3) / 4294967296.0 + 1e-9, -1.3))) % 5000 AS pat,
                  rand(4) % 200000 AS usr, rand(5) % 56 AS fr FROM numbers({n}))"""
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def timed(fn) -> float:
@@ -277,7 +271,7 @@ def main(argv=None) -> None:
         events = make_events(args.events)
         print(f"generated {args.events:,} events client-side in {time.perf_counter() - t0:.1f}s")
         with running_warehouse(workdir / "service") as wh:
-            rss_idle = rss_mb(wh.pid)
+            rss_idle = memory_mb(wh.pid)[0]
             try:
                 inserts = bench_inserts(wh, events, args.events, workdir)
             except Exception:
@@ -290,7 +284,7 @@ def main(argv=None) -> None:
             )
             for name, rate in inserts.items():
                 print(f"  {name:55s} {rate:>12,.0f} rows/s")
-            rss_after_insert = rss_mb(wh.pid)
+            rss_after_insert = memory_mb(wh.pid)[0]
             client = wh.client(send_receive_timeout=900)
             missing = args.query_events - client.query("SELECT count() FROM bench.events").result_rows[0][0]
             gen = timed(lambda: client.command(generate_sql(missing)))
@@ -301,7 +295,7 @@ def main(argv=None) -> None:
                 f"{args.repeats} runs each, via clickhouse-connect =="
             )
             service_times = bench_queries(wh, args.repeats)
-            rss_loaded = rss_mb(wh.pid)
+            rss_loaded = memory_mb(wh.pid)[0]
             wh.stop()
             local_times = inprocess_queries(wh.data_dir, args.repeats)
             print(f"  {'':48s} {'service p50 / p95':>22s}   {'in-process p50 / p95':>22s}")

@@ -100,15 +100,21 @@ def _check_links(files: dict[str, dict]) -> None:
         if "uuid" not in data:
             raise ProvisionError(f"bad bundle: {name} has no uuid")
         if name.startswith("datasets/") and str(data.get("database_uuid")) not in uuids["databases"]:
-            raise ProvisionError(f"bad bundle: {name} points at database {data.get('database_uuid')} not in the bundle")
+            raise ProvisionError(
+                f"bad bundle: {name} points at database {data.get('database_uuid')} not in the bundle"
+            )
         if name.startswith("charts/") and str(data.get("dataset_uuid")) not in uuids["datasets"]:
-            raise ProvisionError(f"bad bundle: {name} points at dataset {data.get('dataset_uuid')} not in the bundle")
+            raise ProvisionError(
+                f"bad bundle: {name} points at dataset {data.get('dataset_uuid')} not in the bundle"
+            )
         if name.startswith("dashboards/"):
             for key, item in (data.get("position") or {}).items():
                 if isinstance(item, dict) and item.get("type") == "CHART":
                     chart_uuid = str((item.get("meta") or {}).get("uuid"))
                     if chart_uuid not in uuids["charts"]:
-                        raise ProvisionError(f"bad bundle: {name} {key} points at chart {chart_uuid} not in the bundle")
+                        raise ProvisionError(
+                            f"bad bundle: {name} {key} points at chart {chart_uuid} not in the bundle"
+                        )
 
 
 def build_zip(settings: Settings, bundle_dir: Path = BUNDLE_DIR) -> bytes:
@@ -123,16 +129,16 @@ def build_zip(settings: Settings, bundle_dir: Path = BUNDLE_DIR) -> bytes:
                 try:
                     text = string.Template(text).substitute(values)
                 except (KeyError, ValueError) as error:
-                    raise ProvisionError(f"bad bundle: {relative} has an unknown placeholder {error}") from error
+                    raise ProvisionError(
+                        f"bad bundle: {relative} has an unknown placeholder {error}"
+                    ) from error
             archive.writestr(f"errorhub_bundle/{relative}", text)
     return buffer.getvalue()
 
 
 def database_passwords(settings: Settings, bundle_dir: Path = BUNDLE_DIR) -> dict[str, str]:
     password = settings.warehouse_readonly_password.get_secret_value()
-    return {
-        f"databases/{path.name}": password for path in sorted((bundle_dir / "databases").glob("*.yaml"))
-    }
+    return {f"databases/{path.name}": password for path in sorted((bundle_dir / "databases").glob("*.yaml"))}
 
 
 class SupersetClient:

@@ -116,9 +116,7 @@ class Supervisor:
                 raise ServiceError(f"{service.name} runs but is not healthy; see {self.log_file(service)}")
             return "already running"
         if service.port is not None and port_open("127.0.0.1", service.port):
-            raise ServiceError(
-                f"port {service.port} for {service.name} is already taken by another process"
-            )
+            raise ServiceError(f"port {service.port} for {service.name} is already taken by another process")
         process = self._spawn(service)
         if not self._wait_healthy(service, process.pid):
             self._terminate(process.pid, service.stop_timeout)

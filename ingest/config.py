@@ -7,6 +7,7 @@ from pathlib import Path
 
 from errorhub.settings import Settings
 
+
 @dataclass(frozen=True)
 class Project:
     id: int

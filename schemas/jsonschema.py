@@ -10,7 +10,13 @@ from schemas.event import CleanEvent, ErrorEvent
 from schemas.execution import ExecutionRecord
 from schemas.pattern import Feedback, PatternReport
 
-PUBLIC_MODELS: tuple[type[BaseModel], ...] = (ErrorEvent, ExecutionRecord, CleanEvent, PatternReport, Feedback)
+PUBLIC_MODELS: tuple[type[BaseModel], ...] = (
+    ErrorEvent,
+    ExecutionRecord,
+    CleanEvent,
+    PatternReport,
+    Feedback,
+)
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

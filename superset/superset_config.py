@@ -72,9 +72,7 @@ EXPLORE_FORM_DATA_CACHE_CONFIG = {
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 86400,
 }
-SUPERSET_DASHBOARD_PERIODICAL_REFRESH_LIMIT = int(
-    os.environ.get("ERRORHUB_SUPERSET_REFRESH_LIMIT", "0")
-)
+SUPERSET_DASHBOARD_PERIODICAL_REFRESH_LIMIT = int(os.environ.get("ERRORHUB_SUPERSET_REFRESH_LIMIT", "0"))
 
 # --- no outbound network ----------------------------------------------------------------------
 MAPBOX_API_KEY = ""

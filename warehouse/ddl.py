@@ -61,11 +61,7 @@ def field_type(field: FieldInfo) -> str:
 
 def columns(model: type[BaseModel], exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(name, ClickHouse type) for every field of the model, in declaration order."""
-    return [
-        (name, field_type(field))
-        for name, field in model.model_fields.items()
-        if name not in exclude
-    ]
+    return [(name, field_type(field)) for name, field in model.model_fields.items() if name not in exclude]
 
 
 def column_names(model: type[BaseModel]) -> list[str]:

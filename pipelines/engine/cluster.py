@@ -51,9 +51,7 @@ def cluster(events: Sequence[Mapping[str, Any]], config: EngineConfig | None = N
     config = config or EngineConfig()
     fps, texts = mined_fingerprints(events, config)
     order = list(dict.fromkeys(fps))
-    sigs = signatures(
-        [texts[fp][: config.max_signature_chars] for fp in order], config.num_perm, config.seed
-    )
+    sigs = signatures([texts[fp][: config.max_signature_chars] for fp in order], config.num_perm, config.seed)
     index = PatternIndex(config.lsh_threshold, config.num_perm)
     pattern = {fp: index.assign(fp, sig).pattern_id for fp, sig in zip(order, sigs, strict=True)}
     return [pattern[fp] for fp in fps]

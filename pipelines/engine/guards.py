@@ -43,7 +43,5 @@ def ipv6_candidates(not_glued: str) -> Callable[[str], bool]:
     compressed form's hex group right before `::` whose preceding character is in
     `not_glued` (or the text start), so `std::io` is no candidate. The lookbehinds follow
     the literal `::`, which is what makes the search fast."""
-    gap = "|".join(
-        rf"(?<={not_glued}{HEX}{{{n}}}::)|(?<=^{HEX}{{{n}}}::)" for n in range(1, 5)
-    )
+    gap = "|".join(rf"(?<={not_glued}{HEX}{{{n}}}::)|(?<=^{HEX}{{{n}}}::)" for n in range(1, 5))
     return found(":" + ":".join([HEX + "{1,4}"] * 6) + ":", f"::(?:{gap})")

@@ -31,8 +31,11 @@ def _top_frames(trace_frames: list, top: int) -> tuple[str, ...]:
 def normalize(event: Any, top_frames: int = 3) -> Normalized:
     """Template and frames of an already-masked event (dict or model)."""
     args = (
-        _get(event, "language", "other"), _get(event, "message"), _get(event, "stack_trace"),
-        _get(event, "error_type"), top_frames,
+        _get(event, "language", "other"),
+        _get(event, "message"),
+        _get(event, "stack_trace"),
+        _get(event, "error_type"),
+        top_frames,
     )
     if args[2] or "\n" in args[1].strip():
         return _normalize_trace(*args)

@@ -108,8 +108,9 @@ def _prefixed(group: str, placeholder: str) -> Callable[[re.Match[str]], str]:
     return lambda m: m[group] + placeholder
 
 
-def _sub_at(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str,
-            starts: list[int]) -> str:
+def _sub_at(
+    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str, starts: list[int]
+) -> str:
     """`pattern.sub(replace, text)`, given (ascending) every position where a match could
     start: the pattern is tried there only, not at every position of the text."""
     parts, done = [], 0
@@ -165,16 +166,32 @@ _BEARER_WORDS = (re.compile(r"bearer\s"), re.compile(r"token\s"))
 # the literal `=` or `:`, which is found fast; a match ending at i there starts at len - i. (No
 # secret word ends with another, so each `=` or `:` has at most one start.)
 _SECRET_WORDS = (
-    "passwd", "password", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key",
-    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential",
-    "authorization", "session_id", "session-id", "sessionid", "cookie",
+    "passwd",
+    "password",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_key",
+    "access-key",
+    "accesskey",
+    "private_key",
+    "private-key",
+    "privatekey",
+    "credential",
+    "authorization",
+    "session_id",
+    "session-id",
+    "sessionid",
+    "cookie",
 )
 _REVERSED_WORDS = "|".join(re.escape(word[::-1]) for word in _SECRET_WORDS)
 # (The lookahead for the words' last letters rejects most separators before the word list.)
 _LAST_LETTERS = "".join(sorted({word[-1] for word in _SECRET_WORDS}))
 _REVERSED_KEYS = tuple(
-    (sep, re.compile(rf"{sep}[ \t]*[\"']?s?(?=[{_LAST_LETTERS}])(?:{_REVERSED_WORDS})"))
-    for sep in ("=", ":")
+    (sep, re.compile(rf"{sep}[ \t]*[\"']?s?(?=[{_LAST_LETTERS}])(?:{_REVERSED_WORDS})")) for sep in ("=", ":")
 )
 _may_be_rrn = found(r"-[1-8]\d{6}")
 # Cards: 13 digits in a row, or two groups "dddd dddd" / "dddd-dddd". For ASCII text, once
@@ -285,8 +302,7 @@ def is_secret_key(key: str) -> bool:
 def mask_mapping(values: Mapping[str, str]) -> dict[str, str]:
     """Mask values; a value whose key names a secret (API_TOKEN, db_password) is hidden whole."""
     return {
-        key: "<secret>" if value and is_secret_key(key) else mask_text(value)
-        for key, value in values.items()
+        key: "<secret>" if value and is_secret_key(key) else mask_text(value) for key, value in values.items()
     }
 
 

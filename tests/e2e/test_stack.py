@@ -127,7 +127,9 @@ def test_up_sends_stores_groups_and_down(stack_env):
     assert names == ["broker-storage", "broker", "warehouse", "ingest", "stream", "dagster", "superset"]
 
     dsn = errorhub(stack_env, "dsn").stdout.strip()
-    sent = subprocess.run([sys.executable, "-c", SENTRY_PROGRAM, dsn], capture_output=True, text=True, timeout=60)
+    sent = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROGRAM, dsn], capture_output=True, text=True, timeout=60
+    )
     assert sent.returncode == 0, sent.stderr
 
     rows = _wait_for_events(stack_settings(stack_env), expected=2, timeout=90)

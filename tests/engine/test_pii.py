@@ -5,20 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from eval.pii import PLACEHOLDER
 from pipelines.engine import mask_event, mask_text
 from schemas.event import ErrorEvent
 
 CORPUS = [json.loads(line) for line in (Path(__file__).parents[2] / "eval" / "pii_corpus.jsonl").open()]
-PLACEHOLDER = {
-    "email": "<email>",
-    "ip": "<ip>",
-    "user": "<user>",
-    "secret": "<secret>",
-    "token": "<token>",
-    "card": "<card>",
-    "phone": "<phone>",
-    "rrn": "<rrn>",
-}
 
 
 @pytest.mark.parametrize("row", [r for r in CORPUS if r["kind"] != "none"], ids=lambda r: r["kind"])

@@ -19,36 +19,136 @@ PROJECTS = ["notebooks", "grader", "sandbox"]
 LANGUAGES = ["python", "javascript", "java", "go"]
 
 # (language, error_type, canonical message, severity, trace template)
-PATHS = {"python": "/home/user/main.py", "javascript": "/srv/job/app.js",
-         "java": "/work/Main.java", "go": "/src/main.go"}
+PATHS = {
+    "python": "/home/user/main.py",
+    "javascript": "/srv/job/app.js",
+    "java": "/work/Main.java",
+    "go": "/src/main.go",
+}
 
 PATTERN_KINDS = [
-    ("python", "KeyError", "KeyError: '<str>'", "Med", 'File "<path>", line <n>, in load_config\n    cfg["<str>"]'),
-    ("python", "ZeroDivisionError", "division by zero", "Low", 'File "<path>", line <n>, in mean\n    return total / count'),
-    ("python", "ModuleNotFoundError", "No module named '<name>'", "High", 'File "<path>", line <n>, in <module>\n    import <name>'),
-    ("python", "TypeError", "unsupported operand type(s) for +: 'int' and 'str'", "Med", 'File "<path>", line <n>, in add\n    return a + b'),
-    ("python", "IndexError", "list index out of range", "Low", 'File "<path>", line <n>, in first\n    return items[<n>]'),
-    ("python", "MemoryError", "Unable to allocate <n> GiB for an array", "High", 'File "<path>", line <n>, in build\n    np.zeros(shape)'),
+    (
+        "python",
+        "KeyError",
+        "KeyError: '<str>'",
+        "Med",
+        'File "<path>", line <n>, in load_config\n    cfg["<str>"]',
+    ),
+    (
+        "python",
+        "ZeroDivisionError",
+        "division by zero",
+        "Low",
+        'File "<path>", line <n>, in mean\n    return total / count',
+    ),
+    (
+        "python",
+        "ModuleNotFoundError",
+        "No module named '<name>'",
+        "High",
+        'File "<path>", line <n>, in <module>\n    import <name>',
+    ),
+    (
+        "python",
+        "TypeError",
+        "unsupported operand type(s) for +: 'int' and 'str'",
+        "Med",
+        'File "<path>", line <n>, in add\n    return a + b',
+    ),
+    (
+        "python",
+        "IndexError",
+        "list index out of range",
+        "Low",
+        'File "<path>", line <n>, in first\n    return items[<n>]',
+    ),
+    (
+        "python",
+        "MemoryError",
+        "Unable to allocate <n> GiB for an array",
+        "High",
+        'File "<path>", line <n>, in build\n    np.zeros(shape)',
+    ),
     ("python", "TimeoutError", "execution exceeded <n>s time limit", "High", "Runner: killed after <n>s"),
-    ("javascript", "TypeError", "Cannot read properties of undefined (reading '<name>')", "Med", "at render (<path>:<n>:<n>)\n    at main (<path>:<n>:<n>)"),
-    ("javascript", "ReferenceError", "<name> is not defined", "Low", "at Object.<anonymous> (<path>:<n>:<n>)"),
-    ("javascript", "SyntaxError", "Unexpected token '<str>'", "Low", "at wrapSafe (node:internal/modules/cjs/loader:<n>:<n>)"),
-    ("java", "NullPointerException", "Cannot invoke \"String.length()\" because \"<name>\" is null", "High", "at Main.process(Main.java:<n>)\n\tat Main.main(Main.java:<n>)"),
-    ("java", "ArrayIndexOutOfBoundsException", "Index <n> out of bounds for length <n>", "Med", "at Solution.solve(Solution.java:<n>)"),
+    (
+        "javascript",
+        "TypeError",
+        "Cannot read properties of undefined (reading '<name>')",
+        "Med",
+        "at render (<path>:<n>:<n>)\n    at main (<path>:<n>:<n>)",
+    ),
+    (
+        "javascript",
+        "ReferenceError",
+        "<name> is not defined",
+        "Low",
+        "at Object.<anonymous> (<path>:<n>:<n>)",
+    ),
+    (
+        "javascript",
+        "SyntaxError",
+        "Unexpected token '<str>'",
+        "Low",
+        "at wrapSafe (node:internal/modules/cjs/loader:<n>:<n>)",
+    ),
+    (
+        "java",
+        "NullPointerException",
+        'Cannot invoke "String.length()" because "<name>" is null',
+        "High",
+        "at Main.process(Main.java:<n>)\n\tat Main.main(Main.java:<n>)",
+    ),
+    (
+        "java",
+        "ArrayIndexOutOfBoundsException",
+        "Index <n> out of bounds for length <n>",
+        "Med",
+        "at Solution.solve(Solution.java:<n>)",
+    ),
     ("java", "OutOfMemoryError", "Java heap space", "High", "at java.util.Arrays.copyOf(Arrays.java:<n>)"),
-    ("go", "panic", "runtime error: index out of range [<n>] with length <n>", "High", "goroutine 1 [running]:\nmain.main()\n\t<path>:<n> +0x1d"),
-    ("go", "panic", "runtime error: invalid memory address or nil pointer dereference", "High", "goroutine 1 [running]:\nmain.handler()\n\t<path>:<n>"),
+    (
+        "go",
+        "panic",
+        "runtime error: index out of range [<n>] with length <n>",
+        "High",
+        "goroutine 1 [running]:\nmain.main()\n\t<path>:<n> +0x1d",
+    ),
+    (
+        "go",
+        "panic",
+        "runtime error: invalid memory address or nil pointer dereference",
+        "High",
+        "goroutine 1 [running]:\nmain.handler()\n\t<path>:<n>",
+    ),
     ("go", "CompileError", "undefined: <name>", "Low", "<path>:<n>:<n>: undefined: <name>"),
 ]
 
 FIXES = {
-    "KeyError": ("Use dict.get() with a default", "Replace cfg[key] with cfg.get(key, default) or check `key in cfg` first."),
+    "KeyError": (
+        "Use dict.get() with a default",
+        "Replace cfg[key] with cfg.get(key, default) or check `key in cfg` first.",
+    ),
     "ZeroDivisionError": ("Guard against empty input", "Return 0 (or None) when count == 0 before dividing."),
-    "ModuleNotFoundError": ("Add the package to requirements", "The module is not installed in the sandbox image; add it to requirements.txt."),
-    "TypeError": ("Convert types before combining", "Cast the string with int(...) / Number(...) before the operation."),
-    "NullPointerException": ("Check for null before dereferencing", "Use Objects.requireNonNullElse or an early return when the value is null."),
-    "panic": ("Check slice bounds / nil before use", "Compare the index with len(s) and check pointers against nil."),
-    "TimeoutError": ("Reduce work or raise the limit", "Profile the hot loop; cache results; or request a longer time limit."),
+    "ModuleNotFoundError": (
+        "Add the package to requirements",
+        "The module is not installed in the sandbox image; add it to requirements.txt.",
+    ),
+    "TypeError": (
+        "Convert types before combining",
+        "Cast the string with int(...) / Number(...) before the operation.",
+    ),
+    "NullPointerException": (
+        "Check for null before dereferencing",
+        "Use Objects.requireNonNullElse or an early return when the value is null.",
+    ),
+    "panic": (
+        "Check slice bounds / nil before use",
+        "Compare the index with len(s) and check pointers against nil.",
+    ),
+    "TimeoutError": (
+        "Reduce work or raise the limit",
+        "Profile the hot loop; cache results; or request a longer time limit.",
+    ),
 }
 
 
@@ -76,7 +176,9 @@ def _fill(template: str, rng: random.Random, path: str = "/home/user/main.py") -
     return out
 
 
-def seed(client: Client, *, now: datetime | None = None, days: int = 45, runs: int = 12_000, rng_seed: int = 6) -> SeedSummary:
+def seed(
+    client: Client, *, now: datetime | None = None, days: int = 45, runs: int = 12_000, rng_seed: int = 6
+) -> SeedSummary:
     """Insert runs, errors, patterns, status history, fixes and votes; returns what was written."""
     rng = random.Random(rng_seed)
     now = now or datetime.now(UTC)
@@ -248,7 +350,9 @@ def _state_at(timeline: list[tuple[datetime, str]], ts: datetime) -> str:
     return state
 
 
-def _event(rng: random.Random, pattern: dict, ts: datetime, project: str, user: str, execution_id: str) -> list:
+def _event(
+    rng: random.Random, pattern: dict, ts: datetime, project: str, user: str, execution_id: str
+) -> list:
     message = _fill(pattern["canonical_msg"], rng)
     return [
         uuid.UUID(int=rng.getrandbits(128)), ts, project, "r1", execution_id, user,
@@ -258,8 +362,16 @@ def _event(rng: random.Random, pattern: dict, ts: datetime, project: str, user: 
     ]  # fmt: skip
 
 
-def insert_error(client: Client, *, message: str, project: str = "notebooks", language: str = "python",
-                 error_type: str = "RuntimeError", pattern_id: str = "", when: datetime | None = None) -> None:
+def insert_error(
+    client: Client,
+    *,
+    message: str,
+    project: str = "notebooks",
+    language: str = "python",
+    error_type: str = "RuntimeError",
+    pattern_id: str = "",
+    when: datetime | None = None,
+) -> None:
     """One new clean event, as the pipeline would write it (for the auto-refresh check)."""
     when = when or datetime.now(UTC)
     client.insert(

@@ -32,7 +32,9 @@ METRICS: dict[str, object] = {}
 
 def _chart_count(slug: str) -> int:
     data = yaml.safe_load((BUNDLE_DIR / "dashboards" / f"{slug}.yaml").read_text())
-    return sum(1 for item in data["position"].values() if isinstance(item, dict) and item.get("type") == "CHART")
+    return sum(
+        1 for item in data["position"].values() if isinstance(item, dict) and item.get("type") == "CHART"
+    )
 
 
 def _snapshot(client) -> dict:
@@ -44,7 +46,12 @@ def _snapshot(client) -> dict:
     dashboards = {}
     for d in client.list_all("dashboard", ["id", "uuid", "dashboard_title"]):
         full = client.get(f"/api/v1/dashboard/{d['id']}")["result"]
-        dashboards[d["uuid"]] = (d["id"], full["dashboard_title"], full["position_json"], full["json_metadata"])
+        dashboards[d["uuid"]] = (
+            d["id"],
+            full["dashboard_title"],
+            full["position_json"],
+            full["json_metadata"],
+        )
     datasets = {}
     for d in client.list_all("dataset", ["id", "uuid", "table_name"]):
         full = client.get(f"/api/v1/dataset/{d['id']}")["result"]
@@ -98,7 +105,9 @@ def test_changed_chart_file_updates_that_chart(superset, tmp_path):
         assert json.loads(edited["params"])["row_limit"] == 7
         assert len(after) == len(before)
         others = {u: (c["slice_name"], c["params"]) for u, c in after.items() if u != str(data["uuid"])}
-        assert others == {u: (c["slice_name"], c["params"]) for u, c in before.items() if u != str(data["uuid"])}
+        assert others == {
+            u: (c["slice_name"], c["params"]) for u, c in before.items() if u != str(data["uuid"])
+        }
     finally:
         provision(superset.settings)  # back to the committed bundle
     with superset.client() as client:
@@ -135,9 +144,7 @@ def test_provisioning_failure_is_reported_and_superset_keeps_serving(superset, t
     finally:
         provision(superset.settings)
     # Superset unreachable / refusing: after_start reports and does not raise.
-    broken = superset.settings.model_copy(
-        update={"home": tmp_path, "superset_port": free_port()}
-    )
+    broken = superset.settings.model_copy(update={"home": tmp_path, "superset_port": free_port()})
     (tmp_path / "superset").mkdir()
     (tmp_path / "superset" / "bootstrapped.json").write_text(
         (superset.settings.home / "superset" / "bootstrapped.json").read_text()
@@ -263,7 +270,8 @@ def _chart_states(page) -> list[dict]:
         """() => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')].map(h => ({
             title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
             error: !!h.querySelector('[role="alert"], .ant-alert-error'),
-            errorText: ((h.querySelector('[role="alert"], .ant-alert-error') || {}).innerText || '').slice(0, 300),
+            errorText: ((h.querySelector('[role="alert"], .ant-alert-error') || {}).innerText || '')
+                .slice(0, 300),
             empty: /No results were returned|No data/i.test(h.innerText),
             marks: h.querySelectorAll('svg path, canvas, table tbody tr, .header-line').length,
         }))"""
@@ -335,9 +343,12 @@ def test_selecting_a_pattern_filters_trace_and_fix(superset, browser):
                 break
             page.wait_for_timeout(250)
         assert len(rows) == 1 and chosen in rows[0], rows
-        fix_rows = page.locator('[data-test="dashboard-component-chart-holder"]').filter(
-            has_text="Suggested fix"
-        ).locator("table tbody tr").all_inner_texts()
+        fix_rows = (
+            page.locator('[data-test="dashboard-component-chart-holder"]')
+            .filter(has_text="Suggested fix")
+            .locator("table tbody tr")
+            .all_inner_texts()
+        )
         assert fix_rows and all(chosen in r for r in fix_rows), fix_rows
         page.screenshot(path=str(SCREENSHOTS / "pattern-explorer-selected.png"), full_page=True)
     finally:
