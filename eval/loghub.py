@@ -2,8 +2,8 @@
 
     .venv/bin/python -m eval.loghub [DATA_DIR]
 
-Runs /work/shared/eval/loghub_ga.py (or $LOGHUB_SCORER) with the installed `errorhub`
-console script on every *.csv in DATA_DIR (default /work/shared/data/loghub2k).
+Runs ../shared/eval/loghub_ga.py (or $LOGHUB_SCORER) with the installed `errorhub`
+console script on every *.csv in DATA_DIR (default ../shared/data/loghub2k, beside the repo).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCORER = Path(os.environ.get("LOGHUB_SCORER", "/work/shared/eval/loghub_ga.py"))
-DATA = Path("/work/shared/data/loghub2k")
+SHARED = ROOT.parent / "shared"
+SCORER = Path(os.environ.get("LOGHUB_SCORER", SHARED / "eval" / "loghub_ga.py"))
+DATA = SHARED / "data" / "loghub2k"
 
 
 def main() -> int:
