@@ -67,6 +67,7 @@ class Transport:
         self._idle = threading.Condition(self._lock)
         self._unsent = 0  # queued + being sent
         self._inflight: list[Item] = []
+        self._inflight_taken = False  # close() took the batch being sent and buffers it itself
         self._closed = False
         self._api_down_until = 0.0
         self._probe_interval = 1.0
@@ -104,9 +105,13 @@ class Transport:
         """Flush for up to `timeout`; whatever is still unsent is written to the disk buffer."""
         self.flush(timeout)
         self._closed = True
+        # Let a batch being collected or sent settle, so no item is held only by the sender
+        # thread when the interpreter exits (the thread is a daemon).
+        self._thread.join(self.flush_interval + self.timeout + 0.5)
         with self._lock:
-            leftovers = list(self._inflight)  # may still succeed too: at-least-once
+            leftovers = list(self._inflight)  # a send under way may still succeed: at-least-once
             self._inflight = []
+            self._inflight_taken = True
         while True:
             try:
                 leftovers.append(self._queue.get_nowait())
@@ -146,33 +151,49 @@ class Transport:
                 break
         with self._lock:
             self._inflight = list(batch)
+            self._inflight_taken = False
         return batch
 
     def _deliver(self, batch: list[Item]) -> None:
         for kind in ENDPOINTS:
             items = [item for k, item in batch if k == kind]
-            if items and not self._send_or_buffer(kind, items):
+            if not items:
+                continue
+            sent = self._try_send(kind, items)
+            if not sent:
                 self._flush_buffer.set()
+            self._settle(kind, items, sent)
         with self._lock:
-            dropped_by_close = not self._inflight
+            taken_by_close = self._inflight_taken
             self._inflight = []
-        if not dropped_by_close:
+        if not taken_by_close:
             self._mark_sent(len(batch))
 
-    def _send_or_buffer(self, kind: str, items: list[dict[str, Any]]) -> bool:
+    def _try_send(self, kind: str, items: list[dict[str, Any]]) -> bool:
         if time.monotonic() < self._api_down_until:
-            self.buffer.write(kind, items)
             return False
         try:
             self._send_with_retries(kind, items)
         except TransientError as error:
             log.warning("execute_code: API unreachable (%s); %d items buffered to disk", error, len(items))
-            self.buffer.write(kind, items)
             self._api_down_until = time.monotonic() + self._probe_interval
             self._probe_interval = min(self._probe_interval * 2, PROBE_INTERVAL_MAX_S)
             return False
         self._api_up()
         return True
+
+    def _settle(self, kind: str, items: list[dict[str, Any]], sent: bool) -> None:
+        """Buffer unsent items and drop them from the in-flight batch, unless close() took it.
+
+        Under the lock, so an item is written to disk by exactly one of the sender and close().
+        """
+        with self._lock:
+            if self._inflight_taken:
+                return
+            if not sent:
+                self.buffer.write(kind, items)
+            settled = {id(item) for item in items}
+            self._inflight = [(k, item) for k, item in self._inflight if id(item) not in settled]
 
     def _send_buffered(self, deadline: float) -> bool:
         """Re-send buffered batches oldest first; stops at the first failure. True when all went."""
