@@ -114,6 +114,16 @@ def _validation_error(error: ValidationError) -> ApiError:
     return ApiError(422, detail, error=summary)
 
 
+async def _ingest(request: Request, model: type[BaseModel], to_message, id_of) -> JSONResponse:
+    """Validate one record or a batch of `model`, rate-limit, publish; 202 once stored."""
+    project = _project(request, project_id=request.headers.get("x-errorhub-project"))
+    config = _config(request)
+    records, is_batch = parse_records(await request.body(), model, config.max_batch)
+    _rate_limit(request, project, len(records))
+    messages = [to_message(r, config.topic, project.name, API_SOURCE) for r in records]
+    return await _accept(request, messages, {} if is_batch else {"id": str(id_of(records[0]))})
+
+
 async def _accept(request: Request, messages: list, ids: dict) -> JSONResponse:
     stored = await request.app.state.publisher.publish(messages)
     return JSONResponse({"accepted": len(messages), "stored": stored, **ids}, status_code=202)
@@ -131,22 +141,12 @@ def _add_routes(app: FastAPI) -> None:
     @app.post("/v1/events", status_code=202, openapi_extra=_body_doc("ErrorEvent"))
     async def post_events(request: Request) -> JSONResponse:
         """One `ErrorEvent` or an array of them. 202 once the broker (or the spool) has them."""
-        project = _project(request, project_id=request.headers.get("x-errorhub-project"))
-        events, is_batch = parse_records(await request.body(), ErrorEvent, _config(request).max_batch)
-        _rate_limit(request, project, len(events))
-        topic = _config(request).topic
-        messages = [event_message(e, topic, project.name, API_SOURCE) for e in events]
-        return await _accept(request, messages, {} if is_batch else {"id": str(events[0].event_id)})
+        return await _ingest(request, ErrorEvent, event_message, lambda e: e.event_id)
 
     @app.post("/v1/executions", status_code=202, openapi_extra=_body_doc("ExecutionRecord"))
     async def post_executions(request: Request) -> JSONResponse:
         """One `ExecutionRecord` (every run, successes included) or an array of them."""
-        project = _project(request, project_id=request.headers.get("x-errorhub-project"))
-        records, is_batch = parse_records(await request.body(), ExecutionRecord, _config(request).max_batch)
-        _rate_limit(request, project, len(records))
-        topic = _config(request).topic
-        messages = [execution_message(r, topic, project.name, API_SOURCE) for r in records]
-        return await _accept(request, messages, {} if is_batch else {"id": str(records[0].record_id)})
+        return await _ingest(request, ExecutionRecord, execution_message, lambda r: r.record_id)
 
     @app.post("/api/{project_id}/envelope/")
     async def sentry_envelope(project_id: str, request: Request) -> JSONResponse:
