@@ -60,6 +60,16 @@ def scalar(warehouse, database: str, sql: str):
         client.close()
 
 
+def wait_for_clean_rows(warehouse, database: str, at_least: int, timeout: float, what: str, job) -> None:
+    """Wait until events_clean holds at least `at_least` rows; on timeout show the job's log."""
+    wait_for(
+        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= at_least,
+        timeout,
+        what,
+        on_timeout=job.log_tail,
+    )
+
+
 class Producer:
     """Produces to the raw topic and remembers which event ids the broker acknowledged."""
 
@@ -159,12 +169,7 @@ def test_events_are_masked_fingerprinted_grouped_and_published(broker, warehouse
     producer.flush()
     assert producer.acked == {e["event_id"] for e in events}
 
-    wait_for(
-        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= len(events),
-        180,
-        "clean events in the warehouse",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(warehouse, database, len(events), 180, "clean events in the warehouse", job)
     client = warehouse.client(database=database)
     rows = client.query(
         "SELECT toString(event_id), message, stack_trace, fingerprint, length(signature), pattern_id, "
@@ -259,12 +264,7 @@ def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream
     thread = produce_in_background(producer, total, chunk=500, pause=0.5)
 
     # Mid-stream: some rows stored, more on the way.
-    wait_for(
-        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 1000,
-        240,
-        "the first rows in the warehouse",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(warehouse, database, 1000, 240, "the first rows in the warehouse", job)
     wait_for(
         lambda: any(Path(settings.home, "flink", "checkpoints").glob("*/chk-*/_metadata")),
         60,
@@ -279,12 +279,7 @@ def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream
 
     status = job.start()
     assert status["restored_from"], "the restarted job did not resume from a checkpoint"
-    wait_for(
-        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= total,
-        300,
-        "all acknowledged events after the restart",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(warehouse, database, total, 300, "all acknowledged events after the restart", job)
     time.sleep(3)  # a late duplicate would show up here
     assert_exactly_once(warehouse, database, producer.acked)
 
@@ -300,12 +295,7 @@ def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
     first = make_events(1500)
     producer.send_events(first)
     producer.flush()
-    wait_for(
-        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 300,
-        240,
-        "the first rows in the warehouse",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(warehouse, database, 300, 240, "the first rows in the warehouse", job)
 
     fresh_broker.kill_broker()
     time.sleep(3)
@@ -316,12 +306,7 @@ def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
     producer.flush(120)
     assert len(producer.acked) == 3000
 
-    wait_for(
-        lambda: scalar(warehouse, database, "SELECT count() FROM events_clean") >= 3000,
-        300,
-        "all acknowledged events after the broker restart",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(warehouse, database, 3000, 300, "every acked event after the broker restart", job)
     time.sleep(3)
     assert_exactly_once(warehouse, database, producer.acked)
 
@@ -337,12 +322,7 @@ def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(
     first = make_events(1500)
     producer.send_events(first)
     producer.flush()
-    wait_for(
-        lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 300,
-        240,
-        "the first rows in the warehouse",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(fresh_warehouse, database, 300, 240, "the first rows in the warehouse", job)
 
     fresh_warehouse.kill()
     producer.send_events(make_events(1500))  # accepted by the broker while the warehouse is down
@@ -350,12 +330,7 @@ def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(
     time.sleep(5)
     fresh_warehouse.start()
 
-    wait_for(
-        lambda: scalar(fresh_warehouse, database, "SELECT count() FROM events_clean") >= 3000,
-        300,
-        "all acknowledged events after the warehouse restart",
-        on_timeout=job.log_tail,
-    )
+    wait_for_clean_rows(fresh_warehouse, database, 3000, 300, "every acked event after its restart", job)
     time.sleep(3)
     assert_exactly_once(fresh_warehouse, database, producer.acked)
     assert job.status().get("state") == "RUNNING"
