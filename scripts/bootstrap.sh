@@ -20,6 +20,7 @@ need_python() {
 apt_install() {
   local missing=()
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   for pkg in "${APT_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
@@ -31,10 +32,14 @@ apt_install() {
 }
 
 ensure_uv() {
+  # Prefer a uv of the pinned version on PATH, else one in .tools/ (a private venv: Debian's
+  # system Python refuses pip installs, PEP 668).
+  export PATH="$PWD/.tools/bin:$PATH"
   if command -v uv >/dev/null && [ "$(uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; then return; fi
-  say "installing uv $UV_VERSION from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
-    || die "could not install uv from PyPI"
+  say "installing uv $UV_VERSION from PyPI into .tools/"
+  python3 -m venv .tools || die "python3 -m venv failed: install Debian's python3-venv"
+  .tools/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
+    || die "could not install uv $UV_VERSION from PyPI"
   hash -r
 }
 
