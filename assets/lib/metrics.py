@@ -27,13 +27,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from clickhouse_connect.driver.client import Client
 
-from assets.lib.models import (
+from assets.lib.sql import FINAL_SETTINGS, day, ts
+from schemas.metrics import (
     ALL_PROJECTS,
     MetricsDaily,
     MetricsSummary,
     PatternResolution,
 )
-from assets.lib.sql import FINAL_SETTINGS, day, ts
 from schemas.types import Status
 
 

@@ -12,8 +12,8 @@ import jinja2
 from clickhouse_connect.driver.client import Client
 
 from assets.lib.metrics import summary_rows
-from assets.lib.models import ALL_PROJECTS, MetricsSummary
 from assets.lib.sql import ts
+from schemas.metrics import ALL_PROJECTS, MetricsSummary
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -183,8 +183,8 @@ def test_status_transitions(frm, to, manual, ok):
 
 
 def test_report_renders_escaped_html():
-    from assets.lib.models import ALL_PROJECTS, MetricsSummary
     from assets.lib.report import ReportData, render
+    from schemas.metrics import ALL_PROJECTS, MetricsSummary
 
     row = dict(
         pattern_id="p1",

@@ -1,7 +1,7 @@
 """Metric tables recomputed by Dagster (`assets/`): pattern window counts, resolution cycles
-(MTTR), the current summary and the daily rollup. Columns derive from `assets.lib.models`."""
+(MTTR), the current summary and the daily rollup. Columns derive from `schemas.metrics`."""
 
-from assets.lib.models import MetricsDaily, MetricsSummary, PatternCounts, PatternResolution
+from schemas.metrics import MetricsDaily, MetricsSummary, PatternCounts, PatternResolution
 from warehouse.ddl import create_table
 
 STATEMENTS = [

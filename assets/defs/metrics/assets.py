@@ -58,7 +58,7 @@ def pattern_mttr(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 )
 def metrics_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from assets.lib.metrics import refresh_summary
-    from assets.lib.models import ALL_PROJECTS
+    from schemas.metrics import ALL_PROJECTS
 
     now = _now()
     with warehouse.client() as client:
@@ -88,7 +88,7 @@ def metrics_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 )
 def metrics_daily(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from assets.lib.metrics import refresh_daily
-    from assets.lib.models import ALL_PROJECTS
+    from schemas.metrics import ALL_PROJECTS
 
     the_day = date.fromisoformat(context.partition_key)
     with warehouse.client() as client:

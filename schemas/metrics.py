@@ -1,4 +1,4 @@
-"""Row models of the metric tables Dagster writes; `warehouse/migrations/0003_metrics.py`
+"""Row models of the metric tables Dagster recomputes; `warehouse/migrations/0003_metrics.py`
 derives their ClickHouse columns from these (one definition per table)."""
 
 from __future__ import annotations
