@@ -284,18 +284,26 @@ def test_kill9_mid_stream_then_restart_is_exactly_once(broker, warehouse, stream
     assert_exactly_once(warehouse, database, producer.acked)
 
 
-def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
-    fresh_broker, warehouse, stream_job_factory, tmp_path
-):
+def start_job_with_first_rows(broker, warehouse, stream_job_factory, tmp_path, count: int = 1500):
+    """Fault-test prologue: a job on a fresh database, `count` events sent, the first rows stored."""
     database = make_database(warehouse)
-    settings = job_settings(fresh_broker, warehouse, database, tmp_path / "home")
+    settings = job_settings(broker, warehouse, database, tmp_path / "home")
     job = stream_job_factory(settings)
     job.start()
-    producer = Producer(fresh_broker, settings.topic_raw)
-    first = make_events(1500)
+    producer = Producer(broker, settings.topic_raw)
+    first = make_events(count)
     producer.send_events(first)
     producer.flush()
     wait_for_clean_rows(warehouse, database, 300, 240, "the first rows in the warehouse", job)
+    return database, settings, job, producer, first
+
+
+def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
+    fresh_broker, warehouse, stream_job_factory, tmp_path
+):
+    database, settings, job, producer, first = start_job_with_first_rows(
+        fresh_broker, warehouse, stream_job_factory, tmp_path
+    )
 
     fresh_broker.kill_broker()
     time.sleep(3)
@@ -314,15 +322,9 @@ def test_broker_kill9_and_restart_loses_and_duplicates_nothing(
 def test_warehouse_kill9_and_restart_loses_and_duplicates_nothing(
     broker, fresh_warehouse, stream_job_factory, tmp_path
 ):
-    database = make_database(fresh_warehouse)
-    settings = job_settings(broker, fresh_warehouse, database, tmp_path / "home")
-    job = stream_job_factory(settings)
-    job.start()
-    producer = Producer(broker, settings.topic_raw)
-    first = make_events(1500)
-    producer.send_events(first)
-    producer.flush()
-    wait_for_clean_rows(fresh_warehouse, database, 300, 240, "the first rows in the warehouse", job)
+    database, settings, job, producer, first = start_job_with_first_rows(
+        broker, fresh_warehouse, stream_job_factory, tmp_path
+    )
 
     fresh_warehouse.kill()
     producer.send_events(make_events(1500))  # accepted by the broker while the warehouse is down
